@@ -2,8 +2,9 @@
  * KVM or TCG: KVM only where a probe shows the lab kernel really boots under it. On these
  * Firecracker hosts /dev/kvm exists, yet a nested KVM guest aborts or hangs before the kernel.
  */
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+
 import { constants } from "node:fs";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";

@@ -41,10 +41,12 @@ export class ControlChannel {
         this.pending.delete(id);
         reject(new LabError(`the guest did not answer ${command.op} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
-      const settle = <T>(done: (value: T) => void) => (value: T) => {
-        clearTimeout(timer);
-        done(value);
-      };
+      const settle =
+        <T>(done: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          done(value);
+        };
       this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       this.socket.write(`${JSON.stringify({ ...command, id })}\n`);
     });

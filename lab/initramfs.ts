@@ -1,5 +1,5 @@
 /** The guest's initramfs: busybox, stage 1 (guest/init.sh) and the drivers it loads. */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { execa } from "execa";

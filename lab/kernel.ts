@@ -2,7 +2,7 @@
  * The lab's kernel: Debian's own linux-image package, fetched once with apt-get download and
  * unpacked into the cache, so the guest runs the kernel Debian 12 routers run.
  */
-import { mkdir, readdir, rm, access } from "node:fs/promises";
+import { access, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { LabError } from "./errors.js";

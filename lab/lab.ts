@@ -3,16 +3,16 @@
  * commands and scenarios in it with structured results, reach its forwarded ports, shut it down.
  */
 import { access, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, createConnection, type Socket } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
-import { ControlChannel, type Command } from "./control.js";
+import { type Command, ControlChannel } from "./control.js";
 import { LabError } from "./errors.js";
-import { projectRoot, runsDir, guestProgram } from "./paths.js";
+import { guestProgram, projectRoot, runsDir } from "./paths.js";
 import { prepareLab } from "./prepare.js";
-import { qemuArgs, qemuBinary, type PortForward } from "./qemu.js";
+import { type PortForward, qemuArgs, qemuBinary } from "./qemu.js";
 import type { ExecResult } from "./rpc.js";
 
 export interface BootOptions {
@@ -106,14 +106,21 @@ export class Lab {
       await qemu;
       await rm(socketDir, { recursive: true, force: true });
       const console = await tail(consoleLog);
-      throw new LabError(`lab boot failed: ${exited ?? reason}\nrun folder: ${runDir}${console ? `\nconsole:\n${console}` : ""}`);
+      throw new LabError(
+        `lab boot failed: ${exited ?? reason}\nrun folder: ${runDir}${console ? `\nconsole:\n${console}` : ""}`,
+      );
     };
 
     const deadline = started + (options.bootTimeoutMs ?? 180_000);
     let socket: Socket | undefined;
     while (socket === undefined) {
       if (exited !== undefined || performance.now() > deadline) return fail("no control socket");
-      if (await access(controlSocket).then(() => true, () => false)) {
+      if (
+        await access(controlSocket).then(
+          () => true,
+          () => false,
+        )
+      ) {
         socket = await new Promise<Socket | undefined>((resolve) => {
           const s = createConnection(controlSocket, () => resolve(s)).once("error", () => resolve(undefined));
         });

@@ -1,9 +1,8 @@
 /** Where the lab keeps what it downloads and builds, and where each run writes. All git-ignored. */
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { projectRoot } from "../agent/project-root.js";
 
-/** The project root, found from this file whether it runs from lab/ or dist/lab/. */
-export const projectRoot = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../" : "../", import.meta.url));
+export { projectRoot };
 
 export const labCache = join(projectRoot, ".cache", "lab");
 export const kernelCache = join(labCache, "kernel");

@@ -1,8 +1,8 @@
 /** Everything the lab needs before a boot, made idempotently: kernel, initramfs, accelerator. */
 import { mkdir } from "node:fs/promises";
-import { buildInitramfs } from "./initramfs.js";
-import { labKernel, type LabKernel } from "./kernel.js";
 import { labAccel } from "./accel.js";
+import { buildInitramfs } from "./initramfs.js";
+import { type LabKernel, labKernel } from "./kernel.js";
 import { labCache } from "./paths.js";
 import type { Accel } from "./qemu.js";
 

@@ -2,16 +2,20 @@
  * The lab guest's control daemon: started by stage2.sh, it runs what the host asks over the
  * control port and answers with structured results. It is the only long-lived process it starts.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { open } from "node:fs/promises";
-import { createWriteStream } from "node:fs";
+import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { controlPortName, lineSplitter, type Request, type Response } from "../rpc.js";
 
 const outDir = process.env.LAB_OUT ?? "/tmp";
-const startBackground = (file: string, args: string[], log: ReturnType<typeof createWriteStream>) =>
-  execa(file, args, { reject: false, stdin: "ignore", stdout: log, stderr: log });
+/** A background process writes straight into its log file in the run's output folder. */
+const startBackground = (file: string, args: string[], log: string) =>
+  execa(file, args, {
+    reject: false,
+    stdin: "ignore",
+    stdout: { file: log, append: true },
+    stderr: { file: log, append: true },
+  });
 const background = new Map<string, ReturnType<typeof startBackground>>();
 
 async function findControlPort(): Promise<string> {
@@ -37,7 +41,8 @@ async function handle(request: Request): Promise<Response> {
         timeout: request.timeoutMs ?? 60_000,
         stripFinalNewline: false,
       });
-      if (run.failed && run.exitCode === undefined && !run.timedOut) return { id, ok: false, error: run.message ?? `could not start ${file}` };
+      if (run.failed && run.exitCode === undefined && !run.timedOut)
+        return { id, ok: false, error: run.message ?? `could not start ${file}` };
       return {
         id,
         ok: true,
@@ -48,10 +53,12 @@ async function handle(request: Request): Promise<Response> {
       const [file, ...args] = request.argv;
       if (file === undefined) return { id, ok: false, error: "spawn needs a command" };
       if (background.has(request.name)) return { id, ok: false, error: `${request.name} is already running` };
-      const log = createWriteStream(join(outDir, `${request.name}.log`));
-      const child = startBackground(file, args, log);
+      const child = startBackground(file, args, join(outDir, `${request.name}.log`));
       background.set(request.name, child);
-      void child.finally(() => background.delete(request.name));
+      void child.then((result) => {
+        background.delete(request.name);
+        if (result.failed && !result.isTerminated) console.error(`${request.name}: ${result.message}`);
+      });
       return { id, ok: true };
     }
     case "kill": {
@@ -72,18 +79,18 @@ const port = await open(await findControlPort(), "r+");
 const reply = (response: Response) => port.write(`${JSON.stringify(response)}\n`);
 const input = port.createReadStream({ encoding: "utf8", autoClose: false });
 const onChunk = lineSplitter((line) => {
-    let request: Request;
-    try {
-      request = JSON.parse(line) as Request;
-    } catch {
-      void reply({ id: -1, ok: false, error: `not JSON: ${line.slice(0, 80)}` });
-      return;
-    }
-    handle(request)
-      .catch((error: unknown) => ({ id: request.id, ok: false as const, error: String(error) }))
-      .then(async (response) => {
-        await reply(response);
-        if (request.op === "shutdown") process.exit(0);
-      });
+  let request: Request;
+  try {
+    request = JSON.parse(line) as Request;
+  } catch {
+    void reply({ id: -1, ok: false, error: `not JSON: ${line.slice(0, 80)}` });
+    return;
+  }
+  handle(request)
+    .catch((error: unknown) => ({ id: request.id, ok: false as const, error: String(error) }))
+    .then(async (response) => {
+      await reply(response);
+      if (request.op === "shutdown") process.exit(0);
+    });
 });
 input.on("data", (chunk) => onChunk(String(chunk)));

@@ -1,0 +1,21 @@
+import { defineConfig } from "vitest/config";
+
+// Three tiers, each with its own npm script: unit (no privilege), bpf (root, this host's
+// kernel), lab (real VRFs in the VM; one guest at a time on a 2-core machine).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { test: { name: "bpf", include: ["test/bpf/**/*.test.ts"], testTimeout: 60_000 } },
+      {
+        test: {
+          name: "lab",
+          include: ["test/lab/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});

@@ -142,6 +142,11 @@ export class Lab {
     return lab;
   }
 
+  /** The run's output folder: the same path on the host and in the guest, writable by both. */
+  get outDir(): string {
+    return join(this.runDir, "out");
+  }
+
   private async request(command: Command, timeoutMs: number): Promise<ExecResult | undefined> {
     const response = await this.control.send(command, timeoutMs);
     if (!response.ok) throw new LabError(`guest ${command.op}: ${response.error}`);

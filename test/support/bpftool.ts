@@ -1,0 +1,42 @@
+/**
+ * Loads a BPF object with bpftool and runs its program through BPF_PROG_TEST_RUN, on whichever
+ * kernel `run` reaches: this host's (execa) or the lab guest's (Lab.run). The native addon's
+ * own testRun arrives with the datapath; until then bpftool is the kernel's front door.
+ */
+import { randomUUID } from "node:crypto";
+
+export type Run = (argv: string[]) => Promise<string>;
+
+export interface TestRunResult {
+  /** The program's return value, as the kernel reports it: an unsigned 32-bit number. */
+  retval: number;
+  /** Average ns per run over the repeat count. */
+  durationNs: number;
+}
+
+/** Pins the object's first program under bpffs, runs it on `frameFile`, and unpins it again. */
+export async function testRunObject(run: Run, object: string, frameFile: string, repeat = 1): Promise<TestRunResult> {
+  const pin = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+  await run(["bpftool", "prog", "load", object, pin]);
+  try {
+    const stdout = await run([
+      "bpftool",
+      "-j",
+      "prog",
+      "run",
+      "pinned",
+      pin,
+      "data_in",
+      frameFile,
+      "repeat",
+      String(repeat),
+    ]);
+    const { retval, duration } = JSON.parse(stdout) as { retval: number; duration: number };
+    return { retval, durationNs: duration };
+  } finally {
+    await run(["rm", "-f", pin]);
+  }
+}
+
+/** TC_ACT_UNSPEC (-1) as BPF_PROG_TEST_RUN reports it. */
+export const tcActUnspec = 0xffff_ffff;

@@ -48,7 +48,7 @@ async function tail(file: string, lines = 25): Promise<string> {
 }
 
 export class Lab {
-  private stopped = false;
+  private stopping = false;
 
   private constructor(
     private readonly qemu: Qemu,
@@ -142,6 +142,13 @@ export class Lab {
     return lab;
   }
 
+  /** Settles when qemu has exited, for whatever reason, with that reason. */
+  get stopped(): Promise<string> {
+    return this.qemu.then((result) =>
+      this.stopping ? "shut down" : `qemu exited (${result.exitCode ?? result.signal})`,
+    );
+  }
+
   /** The run's output folder: the same path on the host and in the guest, writable by both. */
   get outDir(): string {
     return join(this.runDir, "out");
@@ -203,8 +210,8 @@ export class Lab {
 
   /** Asks the guest to power off, and makes sure qemu is gone. Safe to call twice. */
   async shutdown(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.stopping) return;
+    this.stopping = true;
     await this.request({ op: "shutdown" }, 15_000).catch(() => undefined);
     const gone = await Promise.race([this.qemu.then(() => true), sleep(15_000, false)]);
     if (!gone) {

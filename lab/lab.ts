@@ -98,7 +98,9 @@ export class Lab {
       exited =
         result.code === "ENOENT"
           ? `${qemuBinary} is not installed (npm run setup installs it)`
-          : `qemu exited: ${(result.stderr || (result.message ?? "")).trim()}`;
+          : result.exitCode === 0
+            ? "the guest powered off before its control daemon answered"
+            : `qemu failed: ${(result.stderr || (result.message ?? "")).trim()}`;
     });
 
     const fail = async (reason: string): Promise<never> => {

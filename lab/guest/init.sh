@@ -32,9 +32,14 @@ fi
 mkdir -p /newroot
 mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose hostroot /newroot ||
   fail "mounting the host root failed"
-# The guest writes only to tmpfs and to this run's own output folder on the host.
+# The guest writes only to tmpfs and to this run's own output folder on the host. A checkout
+# under /tmp or /run would vanish beneath those tmpfs, so the project is set aside and put back.
+mkdir -p /project
+mount --bind "/newroot$LAB_ROOT" /project || fail "binding the project folder failed"
 mount -t tmpfs -o mode=0755 tmpfs /newroot/run || fail "tmpfs on /run failed"
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp || fail "tmpfs on /tmp failed"
+mkdir -p "/newroot$LAB_ROOT" 2>/dev/null
+mount --move /project "/newroot$LAB_ROOT" || fail "restoring the project folder failed"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 labout "/newroot$LAB_OUT" ||
   fail "mounting the output share at $LAB_OUT failed"
 for fs in dev proc sys; do

@@ -90,7 +90,11 @@ const onChunk = lineSplitter((line) => {
     .catch((error: unknown) => ({ id: request.id, ok: false as const, error: String(error) }))
     .then(async (response) => {
       await reply(response);
-      if (request.op === "shutdown") process.exit(0);
+      // Power off from here: a Node exit would wait on the libuv thread blocked reading the port.
+      if (request.op === "shutdown") {
+        await execa("sync");
+        await execa("/bin/busybox", ["poweroff", "-f"]);
+      }
     });
 });
 input.on("data", (chunk) => onChunk(String(chunk)));

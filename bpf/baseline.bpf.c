@@ -10,7 +10,6 @@
 SEC("tc")
 int baseline(struct __sk_buff *skb)
 {
-	(void)skb;
 	return TC_ACT_UNSPEC;
 }
 

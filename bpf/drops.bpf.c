@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel drops per VRF by drop reason, from the kfree_skb tracepoint. It fires only when a
+ * packet is dropped, so the forwarding path pays nothing. Reason numbers differ between kernels:
+ * they are stored raw and named in user space from the running kernel's BTF.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "errno.bpf.h"
+#include "maps.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VRF_AGENT_MAX_DROP_KEYS);
+	__type(key, struct vrf_agent_drop_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} drops SEC(".maps");
+
+/* 6.1 passes (skb, location, reason); 6.11 added rx_sk after them, which this does not read. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(vrf_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	const struct vrf_agent_port *port;
+	struct vrf_agent_drop_key key = {};
+	struct net_device *dev = skb->dev;
+	__u64 one = 1, *count;
+
+	if (!dev)
+		return 0;
+	port = port_of(dev->ifindex);
+	if (!port)
+		return 0;
+	key.vrf = port->vrf;
+	key.reason = reason;
+	count = bpf_map_lookup_elem(&drops, &key);
+	if (count) {
+		*count += 1;
+		return 0;
+	}
+	long err = bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST);
+	if (err == -E2BIG)
+		count_error(VRF_AGENT_ERROR_DROPS_FULL);
+	else if (err == -EEXIST && (count = bpf_map_lookup_elem(&drops, &key)))
+		*count += 1;
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -5,6 +5,20 @@
       "target_name": "vrf_agent_native",
       "sources": [
         "src/addon.cc",
+        "src/args.cc",
+        "src/btf_enums.cc",
+        "src/env.cc",
+        "src/error.cc",
+        "src/link.cc",
+        "src/log.cc",
+        "src/map.cc",
+        "src/map_ops.cc",
+        "src/netlink.cc",
+        "src/object.cc",
+        "src/program.cc",
+        "src/rodata.cc",
+        "src/tc.cc",
+        "src/test_run.cc",
         "src/version.cc"
       ],
       "include_dirs": [

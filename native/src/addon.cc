@@ -2,13 +2,29 @@
 // class in its own file, and this entry point just wires them up.
 #include <napi.h>
 
+#include "btf_enums.h"
+#include "env.h"
+#include "link.h"
+#include "map.h"
+#include "object.h"
+#include "program.h"
 #include "version.h"
 
 namespace {
 
+using namespace vrf_agent;
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("libbpfVersion",
-              Napi::Function::New(env, vrf_agent::LibbpfVersion, "libbpfVersion"));
+  EnvState& state = SetUpEnvState(env);
+  state.map_class = Napi::Persistent(BpfMap::DefineClass(env));
+  state.program_class = Napi::Persistent(BpfProgram::DefineClass(env));
+  state.link_class = Napi::Persistent(BpfLink::DefineClass(env));
+
+  exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion, "libbpfVersion"));
+  exports.Set("tcxSupported", Napi::Function::New(env, TcxSupportedJs, "tcxSupported"));
+  exports.Set("setLogger", Napi::Function::New(env, SetLoggerJs, "setLogger"));
+  exports.Set("btfEnums", Napi::Function::New(env, BtfEnumsJs, "btfEnums"));
+  exports.Set("BpfObject", BpfObject::DefineClass(env));
   return exports;
 }
 

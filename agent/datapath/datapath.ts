@@ -1,0 +1,207 @@
+/**
+ * The datapath as the agent drives it: the three BPF objects loaded with their maps pinned
+ * under one root (counters outlive the agent), ports filled, tc hooks attached, counters read.
+ * Each object loads on its own, so a kernel without one hook family loses only that family.
+ */
+import { join } from "node:path";
+import type { BpfLink, BpfMap, BpfObject, BpfProgram, NativeAddon } from "../native.js";
+import {
+  datapathErrors,
+  decodeCrossKey,
+  decodeDropKey,
+  decodeTraffic,
+  encodePort,
+  limits,
+  type Port,
+  routeKinds,
+  type Traffic,
+  u32Key,
+  unreachableFamilies,
+  unreachableIndex,
+} from "./layout.js";
+
+export const hookFamilies = ["traffic", "drops", "unreachable"] as const;
+export type HookFamily = (typeof hookFamilies)[number];
+
+export interface HookStatus {
+  family: HookFamily;
+  loaded: boolean;
+  /** Why the family could not load, when it could not. */
+  error?: string;
+}
+
+export type TcMode = "auto" | "tcx" | "legacy";
+
+export interface DatapathOptions {
+  /** Where build/bpf/*.bpf.o are. */
+  objectsDir: string;
+  /** A folder on bpffs where the maps are pinned (and found again after a restart). */
+  pinRoot: string;
+}
+
+export interface CrossCount {
+  srcVrf: number;
+  dstVrf: number;
+  packets: number;
+  bytes: number;
+}
+
+export interface DropCount {
+  vrf: number;
+  reason: number;
+  count: number;
+}
+
+export interface UnreachableCount {
+  vrf: number;
+  family: (typeof unreachableFamilies)[number];
+  route: (typeof routeKinds)[number];
+  count: number;
+}
+
+/** The tc hooks on one interface; closing detaches both. */
+export interface TcHooks {
+  ifindex: number;
+  ingress: BpfLink;
+  egress: BpfLink;
+}
+
+export class Datapath {
+  private readonly objects = new Map<HookFamily, BpfObject>();
+  private readonly tracing: BpfLink[] = [];
+  readonly status: HookStatus[] = [];
+
+  constructor(
+    private readonly addon: NativeAddon,
+    private readonly options: DatapathOptions,
+  ) {}
+
+  /** Loads every hook family it can; attaches the tracing ones. Never throws for one family. */
+  start(): void {
+    for (const family of hookFamilies) {
+      let object: BpfObject | undefined;
+      try {
+        object = new this.addon.BpfObject(join(this.options.objectsDir, `${family}.bpf.o`), {
+          pinRoot: this.options.pinRoot,
+        });
+        object.load();
+        if (family !== "traffic") {
+          for (const name of object.programNames()) this.tracing.push(object.program(name).attachTracing());
+        }
+        this.objects.set(family, object);
+        this.status.push({ family, loaded: true });
+      } catch (error) {
+        object?.close();
+        this.status.push({ family, loaded: false, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
+  /** A loaded program, for BPF_PROG_TEST_RUN in tests and benchmarks. */
+  program(family: HookFamily, name: string): BpfProgram {
+    const object = this.objects.get(family);
+    if (object === undefined) throw new Error(`the ${family} hooks did not load`);
+    return object.program(name);
+  }
+
+  private map(family: HookFamily, name: string): BpfMap | undefined {
+    return this.objects.get(family)?.map(name);
+  }
+
+  /** The shared maps live in whichever object loaded; pinning made them one. */
+  private sharedMap(name: string): BpfMap {
+    for (const object of this.objects.values()) return object.map(name);
+    throw new Error("no datapath object is loaded");
+  }
+
+  private portsMap(ifindex: number): BpfMap {
+    return this.sharedMap(ifindex < limits.denseIfindexes ? "ports_dense" : "ports_sparse");
+  }
+
+  setPort(ifindex: number, port: Port): void {
+    this.portsMap(ifindex).update(u32Key(ifindex), encodePort(port));
+  }
+
+  deletePort(ifindex: number): void {
+    const map = this.portsMap(ifindex);
+    if (ifindex < limits.denseIfindexes) map.update(u32Key(ifindex), encodePort({ vrf: 0, iface: 0, master: false }));
+    else map.delete(u32Key(ifindex));
+  }
+
+  /** Attaches the tc observers to an interface, in both directions. */
+  attachTc(ifindex: number, mode: TcMode = "auto"): TcHooks {
+    const traffic = this.objects.get("traffic");
+    if (traffic === undefined) throw new Error("the traffic hooks did not load");
+    const ingress = traffic.program("vrf_ingress").attachTc(ifindex, "ingress", { mode });
+    try {
+      return { ifindex, ingress, egress: traffic.program("vrf_egress").attachTc(ifindex, "egress", { mode }) };
+    } catch (error) {
+      ingress.close();
+      throw error;
+    }
+  }
+
+  /** Packets and bytes per VRF slot (index = slot). */
+  vrfTraffic(): Traffic[] {
+    return this.readTraffic("vrf_traffic", limits.vrfs);
+  }
+
+  /** Packets and bytes per interface slot (index = slot). */
+  ifaceTraffic(): Traffic[] {
+    return this.readTraffic("iface_traffic", limits.ifaces);
+  }
+
+  private readTraffic(name: string, entries: number): Traffic[] {
+    const map = this.map("traffic", name);
+    if (map === undefined) return [];
+    const u64s = map.sumAllU64();
+    return Array.from({ length: entries }, (_, slot) => decodeTraffic(u64s, slot));
+  }
+
+  cross(): CrossCount[] {
+    const map = this.map("traffic", "cross_traffic");
+    if (map === undefined) return [];
+    return map.keys().flatMap((key) => {
+      const [packets = 0n, bytes = 0n] = map.sumU64(key) ?? [];
+      return [{ ...decodeCrossKey(key), packets: Number(packets), bytes: Number(bytes) }];
+    });
+  }
+
+  drops(): DropCount[] {
+    const map = this.map("drops", "drops");
+    if (map === undefined) return [];
+    return map.keys().map((key) => ({ ...decodeDropKey(key), count: Number(map.sumU64(key)?.[0] ?? 0n) }));
+  }
+
+  unreachable(): UnreachableCount[] {
+    const map = this.map("unreachable", "unreachable");
+    if (map === undefined) return [];
+    const u64s = map.sumAllU64();
+    const hits: UnreachableCount[] = [];
+    for (let vrf = 1; vrf < limits.vrfs; vrf++) {
+      for (const [f, family] of unreachableFamilies.entries()) {
+        for (const [k, route] of routeKinds.entries()) {
+          const count = Number(u64s[unreachableIndex(vrf, f, k)] ?? 0n);
+          if (count > 0) hits.push({ vrf, family, route, count });
+        }
+      }
+    }
+    return hits;
+  }
+
+  /** What the datapath could not count (full maps), by error. */
+  errors(): Record<(typeof datapathErrors)[number], number> {
+    const u64s = this.sharedMap("errors").sumAllU64();
+    return Object.fromEntries(datapathErrors.map((name, i) => [name, Number(u64s[i] ?? 0n)])) as Record<
+      (typeof datapathErrors)[number],
+      number
+    >;
+  }
+
+  /** Detaches the tracing hooks and closes the objects; pinned maps stay for the next start. */
+  close(): void {
+    for (const link of this.tracing.splice(0)) link.close();
+    for (const object of this.objects.values()) object.close();
+    this.objects.clear();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Runs the datapath inside the lab guest for the lab tier's tests, until SIGTERM: every VRF
+ * device and member gets a port and tc hooks; each SIGUSR1 writes a snapshot of all counters,
+ * with the kernel's own interface counters read right after, to $LAB_OUT/datapath-<n>.json.
+ */
+import { rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { Datapath, type TcHooks } from "../../agent/datapath/datapath.js";
+import { dropReasonName, dropReasonNames } from "../../agent/datapath/drop-reasons.js";
+import { loadNative } from "../../agent/native.js";
+import { projectRoot } from "../../agent/project-root.js";
+
+interface IpLink {
+  ifindex: number;
+  ifname: string;
+  master?: string;
+  linkinfo?: { info_kind?: string };
+  stats64?: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } };
+}
+
+const out = process.env.LAB_OUT ?? "/tmp";
+const ipLinks = async (...args: string[]) =>
+  JSON.parse((await execa("ip", ["-j", ...args, "link", "show"])).stdout) as IpLink[];
+
+const addon = loadNative();
+const datapath = new Datapath(addon, {
+  objectsDir: join(projectRoot, "build", "bpf"),
+  pinRoot: "/sys/fs/bpf/vrf-agent-lab",
+});
+datapath.start();
+const reasons = dropReasonNames(addon);
+
+const links = await ipLinks("-d");
+const vrfNames = links.filter((l) => l.linkinfo?.info_kind === "vrf").map((l) => l.ifname);
+const vrfSlot = new Map(vrfNames.sort().map((name, i) => [name, i + 1]));
+const watched = links.filter((l) => vrfSlot.has(l.ifname) || (l.master && vrfSlot.has(l.master)));
+const hooks: TcHooks[] = [];
+for (const link of watched) {
+  const master = vrfSlot.has(link.ifname);
+  datapath.setPort(link.ifindex, {
+    vrf: vrfSlot.get(master ? link.ifname : (link.master ?? "")) ?? 0,
+    iface: link.ifindex,
+    master,
+  });
+  hooks.push(datapath.attachTc(link.ifindex));
+}
+
+const vrfOf = (slot: number) => [...vrfSlot].find(([, s]) => s === slot)?.[0] ?? `slot-${slot}`;
+let snapshots = 0;
+async function snapshot(): Promise<void> {
+  const vrfTraffic = datapath.vrfTraffic();
+  const ifaceTraffic = datapath.ifaceTraffic();
+  const kernel = await ipLinks("-s");
+  const file = join(out, `datapath-${++snapshots}.json`);
+  const body = {
+    vrf: Object.fromEntries([...vrfSlot].map(([name, slot]) => [name, vrfTraffic[slot]])),
+    iface: Object.fromEntries(watched.map((l) => [l.ifname, ifaceTraffic[l.ifindex]])),
+    kernel: Object.fromEntries(
+      kernel.filter((l) => watched.some((w) => w.ifname === l.ifname)).map((l) => [l.ifname, l.stats64]),
+    ),
+    cross: datapath
+      .cross()
+      .map((c) => ({ src: vrfOf(c.srcVrf), dst: vrfOf(c.dstVrf), packets: c.packets, bytes: c.bytes })),
+    drops: datapath
+      .drops()
+      .map((d) => ({ vrf: vrfOf(d.vrf), reason: dropReasonName(reasons, d.reason), count: d.count })),
+    unreachable: datapath.unreachable().map((u) => ({ ...u, vrf: vrfOf(u.vrf) })),
+    errors: datapath.errors(),
+  };
+  await writeFile(`${file}.tmp`, JSON.stringify(body));
+  await rename(`${file}.tmp`, file);
+}
+
+process.on("SIGUSR1", () => void snapshot());
+process.on("SIGTERM", () => {
+  for (const h of hooks) {
+    h.ingress.close();
+    h.egress.close();
+  }
+  datapath.close();
+  process.exit(0);
+});
+const modes = [...new Set(hooks.flatMap((h) => [h.ingress.kind, h.egress.kind]))];
+await writeFile(join(out, "datapath-ready.json"), JSON.stringify({ status: datapath.status, modes }));
+setInterval(() => {}, 1 << 30);

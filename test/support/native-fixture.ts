@@ -1,0 +1,69 @@
+/**
+ * The native addon's test fixtures (test/bpf/programs, built into build/bpf/test) and the
+ * small encoders the addon's tests share.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type BpfError, isBpfError } from "../../agent/native.js";
+import { projectRoot } from "../../agent/project-root.js";
+
+export const fixtureObject = join(projectRoot, "build", "bpf", "test", "fixture.bpf.o");
+export const rejectedObject = join(projectRoot, "build", "bpf", "test", "rejected.bpf.o");
+/** Pins its map by name: load it only with a pinRoot of the test's own. */
+export const pinnedObject = join(projectRoot, "build", "bpf", "test", "pinned.bpf.o");
+
+export function u32(value: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32LE(value);
+  return bytes;
+}
+
+export function u64s(...values: bigint[]): Buffer {
+  const bytes = Buffer.alloc(8 * values.length);
+  values.forEach((value, i) => {
+    bytes.writeBigUInt64LE(value, 8 * i);
+  });
+  return bytes;
+}
+
+/**
+ * A struct __sk_buff for BPF_PROG_TEST_RUN (offsets from include/uapi/linux/bpf.h). The kernel
+ * rejects most fields non-zero; these two it accepts, and ifindex must name a device.
+ */
+export function skbContext(fields: { ifindex: number; ingressIfindex: number }): Buffer {
+  const ctx = Buffer.alloc(192);
+  ctx.writeUInt32LE(fields.ingressIfindex, 36);
+  ctx.writeUInt32LE(fields.ifindex, 40);
+  return ctx;
+}
+
+/** What libbpf_num_possible_cpus() counts: per-CPU values have one slot per possible CPU. */
+export function possibleCpus(): number {
+  const ranges = readFileSync("/sys/devices/system/cpu/possible", "utf8").trim().split(",");
+  return ranges.reduce((count, range) => {
+    const [first = "0", last = first] = range.split("-");
+    return count + Number(last) - Number(first) + 1;
+  }, 0);
+}
+
+/** The fixture's `struct counter { u64 a; u64 b; }` totals over all entries of sumAllU64's output. */
+export function counterTotals(sums: BigUint64Array): { a: bigint; b: bigint } {
+  let a = 0n;
+  let b = 0n;
+  for (let i = 0; i + 1 < sums.length; i += 2) {
+    a += sums[i] ?? 0n;
+    b += sums[i + 1] ?? 0n;
+  }
+  return { a, b };
+}
+
+/** The BpfError `action` throws; anything else it throws, or not throwing, fails the test. */
+export function bpfErrorOf(action: () => unknown): BpfError {
+  try {
+    action();
+  } catch (error) {
+    if (isBpfError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a BpfError, nothing was thrown");
+}

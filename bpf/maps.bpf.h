@@ -33,6 +33,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } errors SEC(".maps");
 
+/*
+ * Out of line on purpose: inlined, clang merges both lookups into one call whose map the
+ * verifier cannot know, which costs the dense path its inlined array lookup (measured on 6.18:
+ * 17 ns more per packet).
+ */
+static __noinline const struct vrf_agent_port *sparse_port(__u32 ifindex)
+{
+	return bpf_map_lookup_elem(&ports_sparse, &ifindex);
+}
+
 /* The port of an ifindex, or NULL when the agent does not watch it. */
 static __always_inline const struct vrf_agent_port *port_of(__u32 ifindex)
 {
@@ -41,7 +51,7 @@ static __always_inline const struct vrf_agent_port *port_of(__u32 ifindex)
 	if (ifindex < VRF_AGENT_DENSE_IFINDEXES)
 		port = bpf_map_lookup_elem(&ports_dense, &ifindex);
 	else
-		port = bpf_map_lookup_elem(&ports_sparse, &ifindex);
+		port = sparse_port(ifindex);
 	return port && port->vrf ? port : NULL;
 }
 

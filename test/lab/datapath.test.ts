@@ -4,7 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lab } from "../../lab/lab.js";
-import { addLeak, applyTopology, ping, removeLeak, sendUnreachable, udpBurst } from "../../lab/scenarios.js";
+import {
+  addLeak,
+  applyTopology,
+  ping,
+  removeLeak,
+  sendUnreachable,
+  udpBurst,
+  unroutedDestination,
+} from "../../lab/scenarios.js";
 import { seedTopology } from "../../lab/topology.js";
 import { type Snapshot, startHarness, totals } from "../support/lab-datapath.js";
 
@@ -93,6 +101,47 @@ describe("the datapath on the lab's 6.1 kernel", () => {
       s.unreachable.find((u) => u.vrf === vrf && u.family === family && u.route === "unreachable")?.count ?? 0;
     expect(hits(b, "red", "ipv4") - hits(a, "red", "ipv4")).toBe(30);
     expect(hits(b, "blue", "ipv6") - hits(a, "blue", "ipv6")).toBe(20);
+  });
+
+  it("tells blackhole and prohibit routes apart, and never counts a lookup that carries no packet", async () => {
+    const routes = [
+      ["-4", "vrf", "green", "blackhole", `${unroutedDestination.ipv4}/32`],
+      ["-6", "vrf", "green", "blackhole", `${unroutedDestination.ipv6}/128`],
+      ["-4", "vrf", "blue", "prohibit", `${unroutedDestination.ipv4}/32`],
+      ["-6", "vrf", "blue", "prohibit", `${unroutedDestination.ipv6}/128`],
+    ];
+    for (const route of routes) await lab.run(["ip", ...route.slice(0, 1), "route", "add", ...route.slice(1)]);
+    const a = await harness.snapshot();
+    for (const [vrf, count] of [
+      ["green", 15],
+      ["blue", 10],
+    ] as const) {
+      for (const family of ["ipv4", "ipv6"] as const) {
+        expect((await sendUnreachable(lab, { vrf, family, count })).sent).toBe(count);
+      }
+    }
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const flag = family === "ipv4" ? "-4" : "-6";
+      for (let i = 0; i < 10; i++)
+        await lab.exec(["ip", flag, "route", "get", "vrf", "red", unroutedDestination[family]]);
+    }
+    const b = await harness.snapshot();
+    for (const route of routes) await lab.run(["ip", ...route.slice(0, 1), "route", "delete", ...route.slice(1)]);
+    const grown = b.unreachable
+      .map((u) => ({
+        ...u,
+        count:
+          u.count -
+          (a.unreachable.find((o) => o.vrf === u.vrf && o.family === u.family && o.route === u.route)?.count ?? 0),
+      }))
+      .filter((u) => u.count > 0)
+      .map((u) => [u.vrf, u.family, u.route, u.count]);
+    expect(grown.sort()).toEqual([
+      ["blue", "ipv4", "prohibit", 10],
+      ["blue", "ipv6", "prohibit", 10],
+      ["green", "ipv4", "blackhole", 15],
+      ["green", "ipv6", "blackhole", 15],
+    ]);
   });
 
   it("counts drops under this kernel's reason names", async () => {

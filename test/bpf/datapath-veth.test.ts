@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Datapath } from "../../agent/datapath/datapath.js";
 import { dropReasonNames } from "../../agent/datapath/drop-reasons.js";
 import type { Traffic } from "../../agent/datapath/layout.js";
 import { loadNative } from "../../agent/native.js";
@@ -15,31 +16,47 @@ import { type LinkStats, type VethPair, vethPair } from "../support/veth.js";
 
 const total = (counts: Traffic["packets"]["rx"]) => counts.ipv4 + counts.ipv6 + counts.other;
 
-describe.each([
-  ["tcx", 31],
-  ["legacy", 32],
-] as const)("real traffic through %s hooks", (mode, id) => {
-  let dp: ReturnType<typeof testDatapath>;
-  let veth: VethPair;
+/** A fresh datapath and veth pair for one describe block, both removed after its last test. */
+function useDatapathOnVeth(id: number): { readonly datapath: Datapath; readonly veth: VethPair } {
+  let dp: ReturnType<typeof testDatapath> | undefined;
+  let veth: VethPair | undefined;
   beforeAll(async () => {
     dp = testDatapath();
     veth = await vethPair(id);
   });
   afterAll(async () => {
-    await dp.remove();
-    await veth.remove();
+    await dp?.remove();
+    await veth?.remove();
   });
+  // Getters, because the hooks fill these in only after the describe block has been collected.
+  return {
+    get datapath() {
+      if (!dp) throw new Error("no datapath outside the describe block's tests");
+      return dp.datapath;
+    },
+    get veth() {
+      if (!veth) throw new Error("no veth pair outside the describe block's tests");
+      return veth;
+    },
+  };
+}
+
+describe.each([
+  ["tcx", 31],
+  ["legacy", 32],
+] as const)("real traffic through %s hooks", (mode, id) => {
+  const rig = useDatapathOnVeth(id);
 
   it("counts exactly what the interface counts, both directions, packets and bytes", async () => {
-    dp.datapath.setPort(veth.ifindex, { vrf: 5, iface: 9, master: false });
-    const hooks = dp.datapath.attachTc(veth.ifindex, mode);
-    const before = await veth.stats();
+    rig.datapath.setPort(rig.veth.ifindex, { vrf: 5, iface: 9, master: false });
+    const hooks = rig.datapath.attachTc(rig.veth.ifindex, mode);
+    const before = await rig.veth.stats();
     expect([hooks.ingress.kind, hooks.egress.kind]).toEqual(
       mode === "tcx" ? ["tcx", "tcx"] : ["legacy-tc", "legacy-tc"],
     );
-    await veth.inPeer(["ping", "-c", "20", "-i", "0.01", "-q", veth.address]);
-    const after = await veth.stats();
-    const iface = dp.datapath.ifaceTraffic()[9];
+    await rig.veth.inPeer(["ping", "-c", "20", "-i", "0.01", "-q", rig.veth.address]);
+    const after = await rig.veth.stats();
+    const iface = rig.datapath.ifaceTraffic()[9];
     hooks.ingress.close();
     hooks.egress.close();
     const counted: LinkStats = {
@@ -55,54 +72,61 @@ describe.each([
       txBytes: after.txBytes - before.txBytes,
     });
     expect(iface?.packets.rx.ipv4).toBeGreaterThanOrEqual(20);
-    expect(dp.datapath.vrfTraffic()[5]).toEqual(iface);
+    expect(rig.datapath.vrfTraffic()[5]).toEqual(iface);
   });
 
   it("leaves no filter, qdisc or link of its own behind", async () => {
     const tcx = (await execa("bpftool", ["-j", "link", "show"])).stdout;
-    const links = (JSON.parse(tcx) as { type: string; ifindex?: number }[]).filter((l) => l.ifindex === veth.ifindex);
+    const links = (JSON.parse(tcx) as { type: string; ifindex?: number }[]).filter(
+      (l) => l.ifindex === rig.veth.ifindex,
+    );
     expect(links).toEqual([]);
     for (const direction of ["ingress", "egress"]) {
-      expect((await execa("tc", ["filter", "show", "dev", veth.name, direction])).stdout).toBe("");
+      expect((await execa("tc", ["filter", "show", "dev", rig.veth.name, direction])).stdout).toBe("");
     }
-    expect((await execa("tc", ["qdisc", "show", "dev", veth.name])).stdout).not.toContain("clsact");
+    expect((await execa("tc", ["qdisc", "show", "dev", rig.veth.name])).stdout).not.toContain("clsact");
   });
 });
 
 describe("attachment etiquette", () => {
-  let dp: ReturnType<typeof testDatapath>;
-  let veth: VethPair;
-  beforeAll(async () => {
-    dp = testDatapath();
-    veth = await vethPair(33);
-  });
-  afterAll(async () => {
-    await dp.remove();
-    await veth.remove();
-  });
+  const rig = useDatapathOnVeth(33);
 
   it("never deletes a clsact qdisc that was there before it, nor others' filters", async () => {
-    await execa("tc", ["qdisc", "add", "dev", veth.name, "clsact"]);
+    await execa("tc", ["qdisc", "add", "dev", rig.veth.name, "clsact"]);
     // Someone else's filter: the baseline object, loaded by tc's own loader.
     const baseline = join(objectsDir, "baseline.bpf.o");
-    await execa("tc", ["filter", "add", "dev", veth.name, "ingress", "prio", "7", "bpf", "da", "obj", baseline, "sec", "tc"]);
-    const hooks = dp.datapath.attachTc(veth.ifindex, "legacy");
+    await execa("tc", [
+      "filter",
+      "add",
+      "dev",
+      rig.veth.name,
+      "ingress",
+      "prio",
+      "7",
+      "bpf",
+      "da",
+      "obj",
+      baseline,
+      "sec",
+      "tc",
+    ]);
+    const hooks = rig.datapath.attachTc(rig.veth.ifindex, "legacy");
     hooks.ingress.close();
     hooks.egress.close();
-    expect((await execa("tc", ["qdisc", "show", "dev", veth.name])).stdout).toContain("clsact");
-    expect((await execa("tc", ["filter", "show", "dev", veth.name, "ingress"])).stdout).toContain("baseline.bpf.o");
+    expect((await execa("tc", ["qdisc", "show", "dev", rig.veth.name])).stdout).toContain("clsact");
+    expect((await execa("tc", ["filter", "show", "dev", rig.veth.name, "ingress"])).stdout).toContain("baseline.bpf.o");
   });
 
   it("counts traffic on an interface whose ifindex is past the dense array", async () => {
     const far = await vethPair(34, { index: 5000 });
     try {
-      dp.datapath.setPort(far.ifindex, { vrf: 6, iface: 10, master: false });
-      const hooks = dp.datapath.attachTc(far.ifindex);
+      rig.datapath.setPort(far.ifindex, { vrf: 6, iface: 10, master: false });
+      const hooks = rig.datapath.attachTc(far.ifindex);
       await far.inPeer(["ping", "-c", "5", "-i", "0.01", "-q", far.address]);
       hooks.ingress.close();
       hooks.egress.close();
       expect(far.ifindex).toBe(5000);
-      expect(dp.datapath.vrfTraffic()[6]?.packets.rx.ipv4).toBe(5);
+      expect(rig.datapath.vrfTraffic()[6]?.packets.rx.ipv4).toBe(5);
     } finally {
       await far.remove();
     }
@@ -110,28 +134,19 @@ describe("attachment etiquette", () => {
 });
 
 describe("drops by kernel reason", () => {
-  let dp: ReturnType<typeof testDatapath>;
-  let veth: VethPair;
-  beforeAll(async () => {
-    dp = testDatapath();
-    veth = await vethPair(35);
-  });
-  afterAll(async () => {
-    await dp.remove();
-    await veth.remove();
-  });
+  const rig = useDatapathOnVeth(35);
 
   it("counts each datagram to a closed port as a NO_SOCKET drop in the interface's VRF", async () => {
-    expect(dp.datapath.status.find((s) => s.family === "drops")?.loaded).toBe(true);
-    dp.datapath.setPort(veth.ifindex, { vrf: 7, iface: 11, master: false });
+    expect(rig.datapath.status.find((s) => s.family === "drops")?.loaded).toBe(true);
+    rig.datapath.setPort(rig.veth.ifindex, { vrf: 7, iface: 11, master: false });
     const names = dropReasonNames(loadNative());
     const noSocket = [...names].find(([, name]) => name === "NO_SOCKET")?.[0];
     expect(noSocket).toBeDefined();
     const sent = JSON.parse(
-      await veth.inPeer([process.execPath, guestProgram("udp-burst"), veth.address, "9", "25", "32"]),
+      await rig.veth.inPeer([process.execPath, guestProgram("udp-burst"), rig.veth.address, "9", "25", "32"]),
     ) as { sent: number };
     expect(sent.sent).toBe(25);
-    const drops = dp.datapath.drops().filter((d) => d.vrf === 7 && d.reason === noSocket);
+    const drops = rig.datapath.drops().filter((d) => d.vrf === 7 && d.reason === noSocket);
     expect(drops.map((d) => d.count)).toEqual([25]);
   });
 });

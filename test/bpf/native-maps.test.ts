@@ -15,10 +15,10 @@ import {
   fixtureObject,
   pinnedObject,
   possibleCpus,
-  skbContext,
   u32,
   u64s,
 } from "../support/native-fixture.js";
+import { skbContext } from "../support/skb.js";
 
 const addon = loadNative();
 const lo = 1;

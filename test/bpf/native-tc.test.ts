@@ -3,103 +3,32 @@
  * far end sits in a namespace of the test's own, counted by the fixture and by the interface
  * itself; and what detaching leaves behind (nothing of ours, everything of anyone else's).
  */
-import { randomBytes, randomInt } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type BpfObject, loadNative, type TcAttachMode, type TcLink } from "../../agent/native.js";
+import { loadNative, type TcAttachMode, type TcLink } from "../../agent/native.js";
 import { projectRoot } from "../../agent/project-root.js";
-import { bpfErrorOf, counterTotals, fixtureObject } from "../support/native-fixture.js";
+import { bpfErrorOf, counterTotals, fixtureLoader, fixtureObject, linkIds } from "../support/native-fixture.js";
+import { type VethPair, vethPair } from "../support/veth.js";
 
 const addon = loadNative();
 
 const run = async (...argv: string[]) => (await execa(argv[0] ?? "", argv.slice(1))).stdout;
 
-interface Wire {
-  name: string;
-  ifindex: number;
-  /** The interface's own rx/tx counters. */
-  stats(): Promise<{ rxPackets: number; rxBytes: number; txPackets: number; txBytes: number }>;
-  /** Pings the local end from the far one; every request must be answered. */
-  pingFromPeer(count: number): Promise<void>;
-  remove(): Promise<void>;
-}
-
-/**
- * A veth pair, local end `vat-<hex>` here, far end in namespace `vrf-agent-native-<hex>`, in a
- * random /30 of 198.18.0.0/15 (benchmarking space, routed nowhere). No IPv6 and static
- * neighbours: nothing but the test's pings crosses the wire, so counts are exact.
- */
-async function createWire(): Promise<Wire> {
-  const tag = randomBytes(3).toString("hex");
-  const name = `vat-${tag}`;
-  const namespace = `vrf-agent-native-${tag}`;
-  const base = `198.18.${randomInt(256)}.${4 * randomInt(64)}`;
-  const [a, b, c, d] = base.split(".").map(Number);
-  const address = `${a}.${b}.${c}.${(d ?? 0) + 1}`;
-  const peerAddress = `${a}.${b}.${c}.${(d ?? 0) + 2}`;
-  const inPeer = (...argv: string[]) => run("ip", "netns", "exec", namespace, ...argv);
-  const remove = async () => {
-    await execa("ip", ["link", "delete", name], { reject: false });
-    await execa("ip", ["netns", "delete", namespace], { reject: false });
-  };
-  try {
-    await run("ip", "netns", "add", namespace);
-    await run("ip", "link", "add", name, "type", "veth", "peer", "name", "peer", "netns", namespace);
-    await run("sysctl", "-qw", `net.ipv6.conf.${name}.disable_ipv6=1`);
-    await inPeer("sysctl", "-qw", "net.ipv6.conf.peer.disable_ipv6=1");
-    await run("ip", "address", "add", `${address}/30`, "dev", name);
-    await run("ip", "-n", namespace, "address", "add", `${peerAddress}/30`, "dev", "peer");
-    const mac = async (netns: string[], dev: string) =>
-      (JSON.parse(await run("ip", ...netns, "-j", "link", "show", dev)) as { address: string }[])[0]?.address ?? "";
-    await run("ip", "neigh", "replace", peerAddress, "lladdr", await mac(["-n", namespace], "peer"), "dev", name);
-    await run("ip", "-n", namespace, "neigh", "replace", address, "lladdr", await mac([], name), "dev", "peer");
-    await run("ip", "link", "set", name, "up");
-    await run("ip", "-n", namespace, "link", "set", "peer", "up");
-  } catch (error) {
-    await remove();
-    throw error;
-  }
-  const [link] = JSON.parse(await run("ip", "-j", "link", "show", name)) as { ifindex: number }[];
-  return {
-    name,
-    ifindex: link?.ifindex ?? 0,
-    async stats() {
-      const [shown] = JSON.parse(await run("ip", "-j", "-s", "link", "show", name)) as {
-        stats64: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } };
-      }[];
-      const { rx, tx } = shown?.stats64 ?? { rx: { packets: 0, bytes: 0 }, tx: { packets: 0, bytes: 0 } };
-      return { rxPackets: rx.packets, rxBytes: rx.bytes, txPackets: tx.packets, txBytes: tx.bytes };
-    },
-    async pingFromPeer(count) {
-      await inPeer("ping", "-q", "-c", String(count), "-i", "0.01", "-W", "2", address);
-    },
-    remove,
-  };
-}
-
 const filters = async (dev: string, direction: "ingress" | "egress") =>
   run("tc", "filter", "show", "dev", dev, direction);
 const hasClsact = async (dev: string) => (await run("tc", "qdisc", "show", "dev", dev)).includes("clsact");
-const linkIds = async () =>
-  (JSON.parse(await run("bpftool", "-j", "link", "show")) as { id: number }[]).map((l) => l.id);
 
-let wire: Wire;
-const opened: BpfObject[] = [];
-const load = () => {
-  const object = new addon.BpfObject(fixtureObject);
-  opened.push(object);
-  object.load();
-  return object;
-};
+let wire: VethPair;
+const { load, closeAll } = fixtureLoader();
 
 beforeAll(async () => {
-  wire = await createWire();
+  wire = await vethPair(40);
 });
 afterEach(async () => {
-  for (const object of opened.splice(0)) object.close();
+  closeAll();
   await execa("tc", ["qdisc", "del", "dev", wire.name, "clsact"], { reject: false });
 });
 afterAll(async () => {
@@ -129,7 +58,8 @@ describe.each<[TcAttachMode, TcLink["kind"]]>([
       [kind, wire.ifindex, "egress"],
     ]);
     const before = await wire.stats();
-    await wire.pingFromPeer(10);
+    // -W caps ping's wait for a lost reply, so the exact counts below fail fast rather than late.
+    await wire.inPeer(["ping", "-q", "-c", "10", "-i", "0.01", "-W", "2", wire.address]);
     const after = await wire.stats();
     const seenIn = counterTotals(ingress.map("counters").sumAllU64());
     const seenOut = counterTotals(egress.map("counters").sumAllU64());

@@ -5,12 +5,8 @@
 import { createSocket } from "node:dgram";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { type BpfObject, loadNative } from "../../agent/native.js";
-import { fixtureObject, u32 } from "../support/native-fixture.js";
-
-const addon = loadNative();
+import { fixtureLoader, linkIds, u32 } from "../support/native-fixture.js";
 
 /** A port nothing listens on: bound once by us to get it, then released. */
 async function closedUdpPort(): Promise<number> {
@@ -36,20 +32,9 @@ async function sendToClosedPort(count: number): Promise<void> {
   }
 }
 
-const linkIds = async () =>
-  (JSON.parse((await execa("bpftool", ["-j", "link", "show"])).stdout) as { id: number }[]).map((l) => l.id);
-
 describe("tracing attachment", () => {
-  const opened: BpfObject[] = [];
-  const load = () => {
-    const object = new addon.BpfObject(fixtureObject);
-    opened.push(object);
-    object.load();
-    return object;
-  };
-  afterEach(() => {
-    for (const object of opened.splice(0)) object.close();
-  });
+  const { load, closeAll } = fixtureLoader();
+  afterEach(closeAll);
 
   it("counts kfree_skb while attached and nothing after close", async () => {
     const object = load();

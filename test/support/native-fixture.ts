@@ -1,10 +1,11 @@
 /**
  * The native addon's test fixtures (test/bpf/programs, built into build/bpf/test) and the
- * small encoders the addon's tests share.
+ * small encoders and helpers the addon's tests share.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BpfError, isBpfError } from "../../agent/native.js";
+import { execa } from "execa";
+import { type BpfError, type BpfObject, isBpfError, loadNative } from "../../agent/native.js";
 import { projectRoot } from "../../agent/project-root.js";
 
 export const fixtureObject = join(projectRoot, "build", "bpf", "test", "fixture.bpf.o");
@@ -27,14 +28,29 @@ export function u64s(...values: bigint[]): Buffer {
 }
 
 /**
- * A struct __sk_buff for BPF_PROG_TEST_RUN (offsets from include/uapi/linux/bpf.h). The kernel
- * rejects most fields non-zero; these two it accepts, and ifindex must name a device.
+ * Loads the fixture object for a test and closes whatever the test left open in closeAll(), for
+ * its afterEach. Each object is kept before load() so one whose load throws is closed too.
  */
-export function skbContext(fields: { ifindex: number; ingressIfindex: number }): Buffer {
-  const ctx = Buffer.alloc(192);
-  ctx.writeUInt32LE(fields.ingressIfindex, 36);
-  ctx.writeUInt32LE(fields.ifindex, 40);
-  return ctx;
+export function fixtureLoader(): { load(): BpfObject; closeAll(): void } {
+  const addon = loadNative();
+  const opened: BpfObject[] = [];
+  return {
+    load() {
+      const object = new addon.BpfObject(fixtureObject);
+      opened.push(object);
+      object.load();
+      return object;
+    },
+    closeAll() {
+      for (const object of opened.splice(0)) object.close();
+    },
+  };
+}
+
+/** The ids of all BPF links on this host, ours or not: whether a link still exists is whether its id is here. */
+export async function linkIds(): Promise<number[]> {
+  const { stdout } = await execa("bpftool", ["-j", "link", "show"]);
+  return (JSON.parse(stdout) as { id: number }[]).map((link) => link.id);
 }
 
 /** What libbpf_num_possible_cpus() counts: per-CPU values have one slot per possible CPU. */

@@ -27,29 +27,52 @@ export interface VethPair {
 
 const ip = async (...args: string[]) => (await execa("ip", args)).stdout;
 
-/** `id` (0..255) keeps parallel pairs apart; `index` asks the kernel for a given ifindex. */
+const macOf = async (...show: string[]) => (JSON.parse(await ip(...show)) as { address: string }[])[0]?.address ?? "";
+
+/**
+ * `id` (0..255) names the pair's devices, namespace and /30, so pairs alive at the same time
+ * need ids of their own; the bpf test files run one at a time, so an id unique per file is
+ * enough. `index` asks the kernel for a given ifindex.
+ */
 export async function vethPair(id: number, options: { index?: number } = {}): Promise<VethPair> {
   const name = `vat${id}`;
   const namespace = `vrf-agent-test-${id}`;
   const address = `10.199.${id}.1`;
   const peerAddress = `10.199.${id}.2`;
-  await ip("netns", "add", namespace);
-  const index = options.index === undefined ? [] : ["index", String(options.index)];
-  await ip("link", "add", name, ...index, "type", "veth", "peer", "name", "peer", "netns", namespace);
-  // No IPv6 on the test wire: its spontaneous router solicitations and MLD reports would land
-  // between a test's readings and make exact counts racy.
-  await execa("sysctl", ["-qw", `net.ipv6.conf.${name}.disable_ipv6=1`]);
-  await execa("ip", ["netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.peer.disable_ipv6=1"]);
-  await ip("address", "add", `${address}/30`, "dev", name);
-  await ip("link", "set", name, "up");
-  await ip("-n", namespace, "address", "add", `${peerAddress}/30`, "dev", "peer");
-  await ip("-n", namespace, "link", "set", "peer", "up");
-  await ip("-n", namespace, "link", "set", "lo", "up");
-  const [link] = JSON.parse(await ip("-j", "link", "show", name)) as { ifindex: number }[];
+  const inPeer = async (argv: string[]) => (await execa("ip", ["netns", "exec", namespace, ...argv])).stdout;
+  const remove = async () => {
+    // Deleting the namespace deletes its end, and with it the pair.
+    await execa("ip", ["netns", "delete", namespace], { reject: false });
+    await execa("ip", ["link", "delete", name], { reject: false });
+  };
+  let ifindex: number;
+  try {
+    await ip("netns", "add", namespace);
+    const index = options.index === undefined ? [] : ["index", String(options.index)];
+    await ip("link", "add", name, ...index, "type", "veth", "peer", "name", "peer", "netns", namespace);
+    // No IPv6, and neighbours static before either end is up: router solicitations, MLD reports
+    // and ARP would land between a test's readings and make exact counts racy.
+    await execa("sysctl", ["-qw", `net.ipv6.conf.${name}.disable_ipv6=1`]);
+    await inPeer(["sysctl", "-qw", "net.ipv6.conf.peer.disable_ipv6=1"]);
+    await ip("address", "add", `${address}/30`, "dev", name);
+    await ip("-n", namespace, "address", "add", `${peerAddress}/30`, "dev", "peer");
+    const peerMac = await macOf("-n", namespace, "-j", "link", "show", "peer");
+    const localMac = await macOf("-j", "link", "show", name);
+    await ip("neigh", "replace", peerAddress, "lladdr", peerMac, "dev", name);
+    await ip("-n", namespace, "neigh", "replace", address, "lladdr", localMac, "dev", "peer");
+    await ip("link", "set", name, "up");
+    await ip("-n", namespace, "link", "set", "peer", "up");
+    await ip("-n", namespace, "link", "set", "lo", "up");
+    const [link] = JSON.parse(await ip("-j", "link", "show", name)) as { ifindex: number }[];
+    ifindex = link?.ifindex ?? 0;
+  } catch (error) {
+    await remove();
+    throw error;
+  }
   return {
     name,
     namespace,
-    ifindex: link?.ifindex ?? 0,
+    ifindex,
     address,
     peerAddress,
     async stats() {
@@ -64,13 +87,7 @@ export async function vethPair(id: number, options: { index?: number } = {}): Pr
         txBytes: s?.tx.bytes ?? 0,
       };
     },
-    async inPeer(argv) {
-      return (await execa("ip", ["netns", "exec", namespace, ...argv])).stdout;
-    },
-    async remove() {
-      // Deleting the namespace deletes its end, and with it the pair.
-      await execa("ip", ["netns", "delete", namespace], { reject: false });
-      await execa("ip", ["link", "delete", name], { reject: false });
-    },
+    inPeer,
+    remove,
   };
 }

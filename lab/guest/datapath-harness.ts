@@ -1,8 +1,9 @@
 /**
  * Runs the datapath inside the lab guest for the lab tier's tests, until SIGTERM: every VRF
  * device and member gets a port and tc hooks; each SIGUSR1 writes a snapshot of all counters,
- * with the kernel's own interface counters read right after, to $LAB_OUT/datapath-<n>.json.
+ * with the kernel's own interface counters as of the same instant, to $LAB_OUT/datapath-<n>.json.
  */
+import { readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -16,7 +17,6 @@ interface IpLink {
   ifname: string;
   master?: string;
   linkinfo?: { info_kind?: string };
-  stats64?: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } };
 }
 
 const out = process.env.LAB_OUT ?? "/tmp";
@@ -48,17 +48,42 @@ for (const link of watched) {
 
 const vrfOf = (slot: number) => [...vrfSlot].find(([, s]) => s === slot)?.[0] ?? `slot-${slot}`;
 let snapshots = 0;
+type Counters = Record<string, { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } }>;
+
+/** The kernel's own counters of the watched interfaces, from sysfs: microseconds, not a process. */
+function kernelCounters(): Counters {
+  const read = (name: string, counter: string) =>
+    Number(readFileSync(`/sys/class/net/${name}/statistics/${counter}`, "utf8"));
+  const of = (name: string) => ({
+    rx: { packets: read(name, "rx_packets"), bytes: read(name, "rx_bytes") },
+    tx: { packets: read(name, "tx_packets"), bytes: read(name, "tx_bytes") },
+  });
+  return Object.fromEntries(watched.map((l) => [l.ifname, of(l.ifname)]));
+}
+
+/**
+ * The maps and the kernel's counters as of one instant: the kernel's are read before and after
+ * the maps, and the reading is kept only if they did not move in between (a stray neighbour
+ * solicitation would otherwise land in one and not the other).
+ */
+function consistentReading() {
+  for (let attempt = 1; ; attempt++) {
+    const before = kernelCounters();
+    const vrfTraffic = datapath.vrfTraffic();
+    const ifaceTraffic = datapath.ifaceTraffic();
+    const kernel = kernelCounters();
+    if (JSON.stringify(before) === JSON.stringify(kernel) || attempt === 50)
+      return { vrfTraffic, ifaceTraffic, kernel };
+  }
+}
+
 async function snapshot(): Promise<void> {
-  const vrfTraffic = datapath.vrfTraffic();
-  const ifaceTraffic = datapath.ifaceTraffic();
-  const kernel = await ipLinks("-s");
+  const { vrfTraffic, ifaceTraffic, kernel } = consistentReading();
   const file = join(out, `datapath-${++snapshots}.json`);
   const body = {
     vrf: Object.fromEntries([...vrfSlot].map(([name, slot]) => [name, vrfTraffic[slot]])),
     iface: Object.fromEntries(watched.map((l) => [l.ifname, ifaceTraffic[l.ifindex]])),
-    kernel: Object.fromEntries(
-      kernel.filter((l) => watched.some((w) => w.ifname === l.ifname)).map((l) => [l.ifname, l.stats64]),
-    ),
+    kernel,
     cross: datapath
       .cross()
       .map((c) => ({ src: vrfOf(c.srcVrf), dst: vrfOf(c.dstVrf), packets: c.packets, bytes: c.bytes })),

@@ -46,6 +46,12 @@ for (const link of watched) {
   hooks.push(datapath.attachTc(link.ifindex));
 }
 
+/** Written whole or not at all: the host polls for these files over 9p while they are written. */
+async function publish(file: string, value: unknown): Promise<void> {
+  await writeFile(`${file}.tmp`, JSON.stringify(value));
+  await rename(`${file}.tmp`, file);
+}
+
 const vrfOf = (slot: number) => [...vrfSlot].find(([, s]) => s === slot)?.[0] ?? `slot-${slot}`;
 let snapshots = 0;
 type Counters = Record<string, { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } }>;
@@ -93,8 +99,7 @@ async function snapshot(): Promise<void> {
     unreachable: datapath.unreachable().map((u) => ({ ...u, vrf: vrfOf(u.vrf) })),
     errors: datapath.errors(),
   };
-  await writeFile(`${file}.tmp`, JSON.stringify(body));
-  await rename(`${file}.tmp`, file);
+  await publish(file, body);
 }
 
 process.on("SIGUSR1", () => void snapshot());
@@ -107,5 +112,5 @@ process.on("SIGTERM", () => {
   process.exit(0);
 });
 const modes = [...new Set(hooks.flatMap((h) => [h.ingress.kind, h.egress.kind]))];
-await writeFile(join(out, "datapath-ready.json"), JSON.stringify({ status: datapath.status, modes }));
+await publish(join(out, "datapath-ready.json"), { status: datapath.status, modes });
 setInterval(() => {}, 1 << 30);

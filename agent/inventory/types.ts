@@ -1,0 +1,98 @@
+/**
+ * What the agent knows about a network namespace's VRFs at one moment, as read from iproute2.
+ * The contract between the inventory (which fills it), the reconciler and the metrics.
+ */
+
+export type Family = "ipv4" | "ipv6";
+export const families: readonly Family[] = ["ipv4", "ipv6"];
+
+export interface Address {
+  family: Family;
+  address: string;
+  prefixLength: number;
+}
+
+export interface Link {
+  name: string;
+  ifindex: number;
+  /** iproute2's link kind (`vrf`, `veth`, ...), absent for plain devices. */
+  kind?: string;
+  /** The VRF (or other master) this link is enslaved to. */
+  master?: string;
+  /** iproute2's operstate: UP, DOWN, UNKNOWN, LOWERLAYERDOWN, ... */
+  operState: string;
+  /** Administratively up and with carrier: what `vrf_member_up` reports. */
+  up: boolean;
+  mac?: string;
+  addresses: Address[];
+}
+
+/** Routes of one VRF table in one family, counted by route type (unicast, local, unreachable, ...). */
+export type RouteCounts = Record<string, number>;
+
+export interface UnreachableDefault {
+  present: boolean;
+  /** The metric of the unreachable default when present. */
+  metric?: number;
+}
+
+export interface Vrf {
+  name: string;
+  ifindex: number;
+  table: number;
+  operState: string;
+  mac?: string;
+  /** Links enslaved to this VRF, in ifindex order. */
+  members: Link[];
+  routes: Record<Family, RouteCounts>;
+  unreachableDefault: Record<Family, UnreachableDefault>;
+}
+
+export interface Rule {
+  family: Family;
+  priority: number;
+  /** The l3mdev rule (`ip rule add l3mdev`): looks up the table of the packet's VRF. */
+  l3mdev: boolean;
+  /** The table a non-l3mdev rule looks up (a name like "main" or a number as text). */
+  table?: string;
+  /** What the rule matches on; a rule with no selector matches every packet. */
+  selectors: string[];
+  action?: string;
+}
+
+export interface L3mdevSysctls {
+  tcp: number;
+  udp: number;
+  raw: number;
+}
+
+export type ConfigCheck =
+  | "no_unreachable_default_ipv4"
+  | "no_unreachable_default_ipv6"
+  | "l3mdev_rule_missing_ipv4"
+  | "l3mdev_rule_missing_ipv6"
+  | "l3mdev_rule_shadowed_ipv4"
+  | "l3mdev_rule_shadowed_ipv6"
+  | "duplicate_table"
+  | "no_members"
+  | "all_members_down";
+
+export interface ConfigProblem {
+  vrf: string;
+  check: ConfigCheck;
+  /** A sentence for logs and `vrf-agent status`. */
+  detail: string;
+}
+
+export interface Inventory {
+  /** The named network namespace, or "" for the agent's own. */
+  netns: string;
+  /** When it was read (ms since the epoch). */
+  readAt: number;
+  vrfs: Vrf[];
+  /** Every link of the namespace by ifindex, so departed or foreign ifindexes can be named. */
+  links: Link[];
+  rules: Rule[];
+  sysctls: L3mdevSysctls;
+  problems: ConfigProblem[];
+}

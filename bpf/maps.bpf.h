@@ -33,6 +33,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } errors SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRF_AGENT_MAX_VRFS);
+	__type(key, __u32);
+	__type(value, struct vrf_agent_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrf_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRF_AGENT_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct vrf_agent_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} iface_slots SEC(".maps");
+
 /*
  * Out of line on purpose: inlined, clang merges both lookups into one call whose map the
  * verifier cannot know, which costs the dense path its inlined array lookup (measured on 6.18:

@@ -62,6 +62,19 @@ enum vrf_agent_route_kind {
 };
 #define VRF_AGENT_UNREACHABLE_FAMILIES 2
 
+/*
+ * vrf_slots / iface_slots value: which VRF or interface a slot counts, written by the agent and
+ * pinned beside the counters, so a restarted agent resumes exactly where the counters are. An
+ * ifindex of 0 marks a free slot. The programs never read these.
+ */
+#define VRF_AGENT_NAME_SIZE 16
+struct vrf_agent_slot {
+	__u32 ifindex;
+	/* For an interface slot: the VRF slot it is counted into. */
+	__u32 vrf;
+	char name[VRF_AGENT_NAME_SIZE];
+};
+
 /* errors index: what the datapath could not count, so user space can say so. */
 enum vrf_agent_error {
 	VRF_AGENT_ERROR_CROSS_FULL,

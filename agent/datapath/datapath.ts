@@ -8,11 +8,14 @@ import type { BpfLink, BpfMap, BpfObject, BpfProgram, NativeAddon } from "../nat
 import {
   datapathErrors,
   decodeCrossKey,
+  decodeSlot,
   decodeDropKey,
   decodeTraffic,
   encodePort,
+  encodeSlot,
   limits,
   type Port,
+  type SlotEntry,
   routeKinds,
   type Traffic,
   u32Key,
@@ -31,6 +34,14 @@ export interface HookStatus {
 }
 
 export type TcMode = "auto" | "tcx" | "legacy";
+export type SlotKind = "vrf" | "iface";
+
+/** Overwrites an array entry with zeros; for per-CPU maps, every CPU's copy. */
+function zeroEntry(map: BpfMap | undefined, index: number): void {
+  const key = u32Key(index);
+  const size = map?.lookup(key)?.length;
+  if (map && size) map.update(key, Buffer.alloc(size));
+}
 
 export interface DatapathOptions {
   /** Where build/bpf/*.bpf.o are. */
@@ -139,6 +150,45 @@ export class Datapath {
       ingress.close();
       throw error;
     }
+  }
+
+  /** The slots in use of one kind (ifindex != 0), as persisted beside the counters. */
+  slots(kind: SlotKind): Map<number, SlotEntry> {
+    const map = this.sharedMap(`${kind}_slots`);
+    const used = new Map<number, SlotEntry>();
+    for (let slot = 1; slot < map.maxEntries; slot++) {
+      const value = map.lookup(u32Key(slot));
+      const entry = value && decodeSlot(value);
+      if (entry && entry.ifindex !== 0) used.set(slot, entry);
+    }
+    return used;
+  }
+
+  setSlot(kind: SlotKind, slot: number, entry: SlotEntry | undefined): void {
+    this.sharedMap(`${kind}_slots`).update(u32Key(slot), encodeSlot(entry));
+  }
+
+  /**
+   * Forgets everything a VRF slot counted, so the next VRF given the slot starts from zero:
+   * its traffic, its unreachable hits, its drops, and every cross pair it is part of.
+   */
+  zeroVrf(slot: number): void {
+    zeroEntry(this.map("traffic", "vrf_traffic"), slot);
+    const unreachable = this.map("unreachable", "unreachable");
+    for (let f = 0; f < unreachableFamilies.length; f++) {
+      for (let k = 0; k < routeKinds.length; k++) zeroEntry(unreachable, unreachableIndex(slot, f, k));
+    }
+    const drops = this.map("drops", "drops");
+    for (const key of drops?.keys() ?? []) if (decodeDropKey(key).vrf === slot) drops?.delete(key);
+    const cross = this.map("traffic", "cross_traffic");
+    for (const key of cross?.keys() ?? []) {
+      const pair = decodeCrossKey(key);
+      if (pair.srcVrf === slot || pair.dstVrf === slot) cross?.delete(key);
+    }
+  }
+
+  zeroIface(slot: number): void {
+    zeroEntry(this.map("traffic", "iface_traffic"), slot);
   }
 
   /** Packets and bytes per VRF slot (index = slot). */

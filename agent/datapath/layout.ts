@@ -63,6 +63,36 @@ export function decodeTraffic(u64s: BigUint64Array, entry: number): Traffic {
   return { packets: counts(0), bytes: counts(directions.length * families.length) };
 }
 
+/** struct vrf_agent_slot: who a slot counts; ifindex 0 marks it free. */
+export interface SlotEntry {
+  ifindex: number;
+  /** For an interface slot, the VRF slot it counts into. */
+  vrf: number;
+  name: string;
+}
+
+export const nameSize = 16;
+
+export function encodeSlot(entry: SlotEntry | undefined): Buffer {
+  const value = Buffer.alloc(8 + nameSize);
+  if (entry === undefined) return value;
+  value.writeUInt32LE(entry.ifindex, 0);
+  value.writeUInt32LE(entry.vrf, 4);
+  // Interface names are at most 15 bytes, so the terminating NUL always fits.
+  value.write(entry.name.slice(0, nameSize - 1), 8, "utf8");
+  return value;
+}
+
+export function decodeSlot(value: Buffer): SlotEntry {
+  const name = value.subarray(8, 8 + nameSize);
+  const end = name.indexOf(0);
+  return {
+    ifindex: value.readUInt32LE(0),
+    vrf: value.readUInt32LE(4),
+    name: name.subarray(0, end < 0 ? nameSize : end).toString("utf8"),
+  };
+}
+
 /** struct vrf_agent_cross_key and vrf_agent_drop_key. */
 export const decodeCrossKey = (key: Buffer) => ({ srcVrf: key.readUInt16LE(0), dstVrf: key.readUInt16LE(2) });
 export const decodeDropKey = (key: Buffer) => ({ vrf: key.readUInt32LE(0), reason: key.readUInt32LE(4) });

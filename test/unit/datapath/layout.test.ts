@@ -3,11 +3,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   datapathErrors,
+  decodeSlot,
   decodeTraffic,
   directions,
   encodePort,
+  encodeSlot,
   families,
   limits,
+  nameSize,
   portMaster,
   routeKinds,
   trafficU64s,
@@ -32,6 +35,7 @@ describe("the datapath layout mirrors bpf/vrf_agent.h", () => {
       denseIfindexes: define("VRF_AGENT_DENSE_IFINDEXES"),
     });
     expect(portMaster).toBe(define("VRF_AGENT_PORT_MASTER"));
+    expect(nameSize).toBe(define("VRF_AGENT_NAME_SIZE"));
     expect(unreachableFamilies).toHaveLength(define("VRF_AGENT_UNREACHABLE_FAMILIES"));
   });
 
@@ -40,6 +44,15 @@ describe("the datapath layout mirrors bpf/vrf_agent.h", () => {
     expect(families).toEqual(enumMembers("vrf_agent_family", ""));
     expect(routeKinds).toEqual(enumMembers("vrf_agent_route_kind", "ROUTE_"));
     expect(datapathErrors).toEqual(enumMembers("vrf_agent_error", "ERROR_"));
+  });
+
+  it("round-trips a slot entry as the struct's u32 ifindex, u32 vrf, char name[16]", () => {
+    const entry = { ifindex: 7, vrf: 3, name: "eth1" };
+    const value = encodeSlot(entry);
+    expect(value.length).toBe(8 + nameSize);
+    expect([...value.subarray(0, 12)]).toEqual([7, 0, 0, 0, 3, 0, 0, 0, 0x65, 0x74, 0x68, 0x31]);
+    expect(decodeSlot(value)).toEqual(entry);
+    expect(decodeSlot(encodeSlot(undefined)).ifindex).toBe(0);
   });
 
   it("encodes a port as the struct's u16 vrf, u16 iface, u32 flags", () => {

@@ -1,0 +1,195 @@
+/**
+ * Keeps the datapath in step with the inventory: a slot for every VRF and watched interface,
+ * persisted beside the counters so a restart resumes them; ports filled; tc hooks on every VRF
+ * device and member, attached as they appear and detached as they go. A VRF or interface that
+ * is deleted and recreated gets a fresh ifindex, so it is a new slot counting from zero.
+ */
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+import type { Datapath, SlotKind, TcHooks, TcMode } from "../datapath/datapath.js";
+import type { SlotEntry } from "../datapath/layout.js";
+import { limits } from "../datapath/layout.js";
+import { removeLeftoverFilters } from "../datapath/leftover-filters.js";
+import type { Inventory } from "../inventory/types.js";
+import { type Desired, desiredFrom } from "./desired.js";
+
+const tracer = trace.getTracer("vrf-agent");
+
+export interface AttachFailure {
+  ifname: string;
+  ifindex: number;
+  message: string;
+}
+
+export interface ReconcileOutcome {
+  attached: number;
+  detached: number;
+  failures: AttachFailure[];
+}
+
+export interface ReconcilerOptions {
+  tcMode: TcMode;
+  /** Whether tc will attach in legacy mode here (leftover filters exist only then). */
+  legacy: boolean;
+  log: (level: "info" | "warn", msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const capacity: Record<SlotKind, number> = { vrf: limits.vrfs, iface: limits.ifaces };
+
+export class Reconciler {
+  private readonly slots: Record<SlotKind, Map<number, SlotEntry>> = { vrf: new Map(), iface: new Map() };
+  private readonly hooks = new Map<number, TcHooks>();
+  /** Attach failures since start, for `vrf_agent_attach_errors_total`. */
+  attachErrors = 0;
+
+  constructor(
+    private readonly datapath: Datapath,
+    private readonly options: ReconcilerOptions,
+  ) {}
+
+  /** Takes over the slots a previous run left beside the counters; sweeps its leftover filters. */
+  async start(initial: Inventory): Promise<void> {
+    this.slots.vrf = this.datapath.slots("vrf");
+    this.slots.iface = this.datapath.slots("iface");
+    if (this.options.legacy) {
+      const names = desiredFrom(initial).ifaces.map((iface) => iface.name);
+      const removed = await Promise.all(names.map((name) => removeLeftoverFilters(name)));
+      const total = removed.reduce((a, b) => a + b, 0);
+      if (total > 0) this.options.log("info", "removed tc filters left by an earlier run", { filters: total });
+    }
+  }
+
+  /** The slot entries in use, for naming the counters. */
+  slotEntries(kind: SlotKind): ReadonlyMap<number, SlotEntry> {
+    return this.slots[kind];
+  }
+
+  /** Attached hooks by attach mode ("tcx", "legacy-tc"). */
+  hookCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const hooks of this.hooks.values()) counts.set(hooks.ingress.kind, (counts.get(hooks.ingress.kind) ?? 0) + 1);
+    return counts;
+  }
+
+  apply(inventory: Inventory): ReconcileOutcome {
+    return tracer.startActiveSpan("reconcile", (span) => {
+      try {
+        const outcome = this.applyDesired(desiredFrom(inventory));
+        span.setAttributes({
+          "vrf_agent.vrfs": inventory.vrfs.length,
+          "vrf_agent.attached": outcome.attached,
+          "vrf_agent.detached": outcome.detached,
+          "vrf_agent.attach_failures": outcome.failures.length,
+        });
+        return outcome;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private applyDesired(desired: Desired): ReconcileOutcome {
+    const outcome: ReconcileOutcome = { attached: 0, detached: 0, failures: [] };
+    const wantedVrfs = new Map(desired.vrfs.map((vrf) => [vrf.name, vrf.ifindex]));
+    for (const [slot, entry] of this.slots.vrf) {
+      if (wantedVrfs.get(entry.name) !== entry.ifindex) this.release("vrf", slot);
+    }
+    const vrfSlot = new Map<string, number>();
+    for (const vrf of desired.vrfs) {
+      const slot = this.slotOf("vrf", vrf.ifindex, vrf.name) ?? this.allocate("vrf", { ...vrf, vrf: 0 });
+      if (slot !== undefined) vrfSlot.set(vrf.name, slot);
+    }
+
+    const wantedIfaces = new Map(desired.ifaces.map((iface) => [iface.ifindex, iface]));
+    for (const [slot, entry] of this.slots.iface) {
+      if (wantedIfaces.get(entry.ifindex)?.name !== entry.name) {
+        if (this.detach(entry.ifindex)) outcome.detached++;
+        this.datapath.deletePort(entry.ifindex);
+        this.release("iface", slot);
+      }
+    }
+    for (const iface of desired.ifaces) {
+      const vrf = vrfSlot.get(iface.vrf);
+      if (vrf === undefined) continue;
+      let slot = this.slotOf("iface", iface.ifindex, iface.name);
+      if (slot === undefined) slot = this.allocate("iface", { ifindex: iface.ifindex, vrf, name: iface.name });
+      else if (this.slots.iface.get(slot)?.vrf !== vrf) this.record("iface", slot, { ifindex: iface.ifindex, vrf, name: iface.name });
+      if (slot === undefined) continue;
+      this.datapath.setPort(iface.ifindex, { vrf, iface: slot, master: iface.master });
+      if (this.hooks.has(iface.ifindex)) continue;
+      const failure = this.attach(iface.ifindex, iface.name);
+      if (failure) outcome.failures.push(failure);
+      else outcome.attached++;
+    }
+    return outcome;
+  }
+
+  private slotOf(kind: SlotKind, ifindex: number, name: string): number | undefined {
+    for (const [slot, entry] of this.slots[kind]) if (entry.ifindex === ifindex && entry.name === name) return slot;
+    return undefined;
+  }
+
+  /** The lowest free slot, zeroed before use; undefined (and a warning) when all are taken. */
+  private allocate(kind: SlotKind, entry: SlotEntry): number | undefined {
+    for (let slot = 1; slot < capacity[kind]; slot++) {
+      if (this.slots[kind].has(slot)) continue;
+      this.zero(kind, slot);
+      this.record(kind, slot, entry);
+      return slot;
+    }
+    this.options.log("warn", `no free ${kind} slot: ${entry.name} is not counted`, { limit: capacity[kind] - 1 });
+    return undefined;
+  }
+
+  private record(kind: SlotKind, slot: number, entry: SlotEntry): void {
+    this.datapath.setSlot(kind, slot, entry);
+    this.slots[kind].set(slot, entry);
+  }
+
+  private release(kind: SlotKind, slot: number): void {
+    this.zero(kind, slot);
+    this.datapath.setSlot(kind, slot, undefined);
+    this.slots[kind].delete(slot);
+  }
+
+  private zero(kind: SlotKind, slot: number): void {
+    if (kind === "vrf") this.datapath.zeroVrf(slot);
+    else this.datapath.zeroIface(slot);
+  }
+
+  private attach(ifindex: number, ifname: string): AttachFailure | undefined {
+    return tracer.startActiveSpan("attach", { attributes: { "vrf_agent.interface": ifname } }, (span) => {
+      try {
+        this.hooks.set(ifindex, this.datapath.attachTc(ifindex, this.options.tcMode));
+        return undefined;
+      } catch (error) {
+        // Most often the interface vanished between the inventory and the attach: the next
+        // inventory will not list it, so this is reported and not retried here.
+        this.attachErrors++;
+        const message = error instanceof Error ? error.message : String(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        this.options.log("warn", "could not attach tc hooks", { interface: ifname, ifindex, error: message });
+        return { ifname, ifindex, message };
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private detach(ifindex: number): boolean {
+    const hooks = this.hooks.get(ifindex);
+    if (hooks === undefined) return false;
+    hooks.ingress.close();
+    hooks.egress.close();
+    this.hooks.delete(ifindex);
+    return true;
+  }
+
+  /** Detaches every hook this agent attached; slots and pinned counters stay for the next run. */
+  stop(): void {
+    for (const ifindex of [...this.hooks.keys()]) this.detach(ifindex);
+  }
+}

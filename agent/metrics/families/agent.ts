@@ -1,0 +1,96 @@
+/** The agent about itself: build, hooks, attach errors, datapath health, inventory refreshes. */
+import { Counter, Gauge, type Metric, type Registry } from "prom-client";
+import { datapathErrors } from "../../datapath/layout.js";
+import type { CollectorRuns } from "../collector.js";
+import type { MetricSources } from "../sources.js";
+
+export function registerAgent(registry: Registry, sources: MetricSources, runs: CollectorRuns): void {
+  const hooks = new Gauge({
+    name: "vrf_agent_hooks_attached",
+    help: "Interfaces with the agent's tc hooks attached, by attach mode (tcx, legacy-tc).",
+    labelNames: ["mode"],
+    registers: [],
+  });
+  const attachErrors = new Counter({
+    name: "vrf_agent_attach_errors_total",
+    help: "Attempts to attach tc hooks that failed (most often: the interface vanished mid-attach).",
+    registers: [],
+  });
+  const familyLoaded = new Gauge({
+    name: "vrf_agent_hook_family_loaded",
+    help: "Whether a family of datapath hooks (traffic, drops, unreachable) loaded on this kernel.",
+    labelNames: ["family"],
+    registers: [],
+  });
+  const datapathErrorCount = new Counter({
+    name: "vrf_agent_datapath_errors_total",
+    help: "Events the datapath could not count because a map was full, by map.",
+    labelNames: ["error"],
+    registers: [],
+  });
+  const refresh = new Gauge({
+    name: "vrf_agent_inventory_refresh_duration_seconds",
+    help: "How long the last inventory refresh took.",
+    registers: [],
+  });
+  const refreshErrors = new Counter({
+    name: "vrf_agent_inventory_errors_total",
+    help: "Inventory refreshes that failed (iproute2 missing or its output malformed).",
+    registers: [],
+  });
+  const siblings: Metric<string>[] = [hooks, attachErrors, familyLoaded, datapathErrorCount, refresh, refreshErrors];
+  new Gauge({
+    name: "vrf_agent_build_info",
+    help: "The agent's version, the kernel it runs on, the libbpf it uses and how it attaches tc hooks (always 1).",
+    labelNames: ["version", "kernel", "libbpf", "attach_mode"],
+    registers: [registry],
+    collect() {
+      runs.run(
+        "agent",
+        () => {
+          this.reset();
+          for (const m of siblings) m.reset();
+        },
+        () => {
+          const f = sources.facts;
+          this.set({ version: f.version, kernel: f.kernel, libbpf: f.libbpf, attach_mode: f.attachMode }, 1);
+          for (const [mode, count] of sources.hookCounts()) hooks.set({ mode }, count);
+          attachErrors.inc(sources.attachErrors());
+          const datapath = sources.datapath;
+          for (const status of datapath?.status ?? []) familyLoaded.set({ family: status.family }, status.loaded ? 1 : 0);
+          if (datapath) for (const [error, count] of Object.entries(datapath.errors())) datapathErrorCount.inc({ error }, count);
+          else for (const error of datapathErrors) datapathErrorCount.inc({ error }, 0);
+          const { seconds, errors } = sources.inventoryRefresh();
+          refresh.set(seconds);
+          refreshErrors.inc(errors);
+        },
+      );
+    },
+  });
+  for (const m of siblings) registry.registerMetric(m);
+}
+
+/** Registered last, so each scrape reports on the collections it just ran. */
+export function registerCollectorHealth(registry: Registry, runs: CollectorRuns): void {
+  const duration = new Gauge({
+    name: "vrf_agent_collector_duration_seconds",
+    help: "How long a collector took in this scrape.",
+    labelNames: ["collector"],
+    registers: [],
+  });
+  new Gauge({
+    name: "vrf_agent_collector_success",
+    help: "Whether a collector succeeded in this scrape (1) or failed and exported nothing (0).",
+    labelNames: ["collector"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      duration.reset();
+      for (const [collector, outcome] of runs.outcomes) {
+        this.set({ collector }, outcome.success ? 1 : 0);
+        duration.set({ collector }, outcome.seconds);
+      }
+    },
+  });
+  registry.registerMetric(duration);
+}

@@ -1,0 +1,30 @@
+/**
+ * What the metric families read at scrape time, behind one interface so each family stays small.
+ * Each family is collected in one pass, so every map is read once per scrape.
+ */
+import type { Datapath } from "../datapath/datapath.js";
+import type { SlotEntry } from "../datapath/layout.js";
+import type { Inventory } from "../inventory/types.js";
+
+export interface AgentFacts {
+  version: string;
+  kernel: string;
+  libbpf: string;
+  /** "tcx" or "legacy" as the datapath attaches here. */
+  attachMode: string;
+}
+
+export interface MetricSources {
+  facts: AgentFacts;
+  /** The latest inventory of each inventoried namespace ("" = the agent's own). */
+  inventories(): Inventory[];
+  datapath: Datapath | undefined;
+  /** Slot -> who it counts (VRF slots and interface slots), from the reconciler. */
+  slots(kind: "vrf" | "iface"): ReadonlyMap<number, SlotEntry>;
+  dropReasonName(reason: number): string;
+  /** Cross-VRF pairs the operator declared expected. */
+  expectedCross: readonly { from: string; to: string }[];
+  hookCounts(): Map<string, number>;
+  attachErrors(): number;
+  inventoryRefresh(): { seconds: number; errors: number };
+}

@@ -1,0 +1,59 @@
+/**
+ * The agent's live state as the metrics read it: the latest inventories, the datapath, the
+ * reconciler's slots and hooks, refresh health. The daemon and the integration tests build the
+ * same thing, so what is tested is what runs.
+ */
+import type { Datapath } from "./datapath/datapath.js";
+import { dropReasonName } from "./datapath/drop-reasons.js";
+import type { SlotEntry } from "./datapath/layout.js";
+import type { Inventory } from "./inventory/types.js";
+import type { AgentFacts, MetricSources } from "./metrics/sources.js";
+import type { Reconciler } from "./reconcile/reconciler.js";
+
+export class AgentState implements MetricSources {
+  private readonly latest = new Map<string, Inventory>();
+  private refreshSeconds = 0;
+  private refreshErrors = 0;
+
+  constructor(
+    readonly facts: AgentFacts,
+    readonly datapath: Datapath | undefined,
+    private readonly reconciler: Reconciler | undefined,
+    private readonly dropNames: Map<number, string>,
+    readonly expectedCross: readonly { from: string; to: string }[],
+  ) {}
+
+  /** Records a fresh inventory of its namespace and how long reading it took. */
+  updated(inventory: Inventory, seconds: number): void {
+    this.latest.set(inventory.netns, inventory);
+    this.refreshSeconds = seconds;
+  }
+
+  refreshFailed(): void {
+    this.refreshErrors++;
+  }
+
+  inventories(): Inventory[] {
+    return [...this.latest.values()];
+  }
+
+  slots(kind: "vrf" | "iface"): ReadonlyMap<number, SlotEntry> {
+    return this.reconciler?.slotEntries(kind) ?? new Map();
+  }
+
+  dropReasonName(reason: number): string {
+    return dropReasonName(this.dropNames, reason);
+  }
+
+  hookCounts(): Map<string, number> {
+    return this.reconciler?.hookCounts() ?? new Map();
+  }
+
+  attachErrors(): number {
+    return this.reconciler?.attachErrors ?? 0;
+  }
+
+  inventoryRefresh(): { seconds: number; errors: number } {
+    return { seconds: this.refreshSeconds, errors: this.refreshErrors };
+  }
+}

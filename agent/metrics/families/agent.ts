@@ -57,8 +57,10 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
           for (const [mode, count] of sources.hookCounts()) hooks.set({ mode }, count);
           attachErrors.inc(sources.attachErrors());
           const datapath = sources.datapath;
-          for (const status of datapath?.status ?? []) familyLoaded.set({ family: status.family }, status.loaded ? 1 : 0);
-          if (datapath) for (const [error, count] of Object.entries(datapath.errors())) datapathErrorCount.inc({ error }, count);
+          for (const status of datapath?.status ?? [])
+            familyLoaded.set({ family: status.family }, status.loaded ? 1 : 0);
+          if (datapath)
+            for (const [error, count] of Object.entries(datapath.errors())) datapathErrorCount.inc({ error }, count);
           else for (const error of datapathErrors) datapathErrorCount.inc({ error }, 0);
           const { seconds, errors } = sources.inventoryRefresh();
           refresh.set(seconds);

@@ -4,7 +4,7 @@
  * assigned, read at scrape time; a slot nobody holds is not exported.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
-import { type Direction, type Traffic, directions, families } from "../../datapath/layout.js";
+import { type Direction, directions, families, type Traffic } from "../../datapath/layout.js";
 import type { CollectorRuns } from "../collector.js";
 import type { MetricSources } from "../sources.js";
 

@@ -20,11 +20,11 @@ export function registerInventory(registry: Registry, sources: MetricSources, ru
   const gauge = (name: string, help: string, labelNames: string[]) =>
     new Gauge({ name, help, labelNames, registers: [] });
   const member = gauge("vrf_member_info", "A member interface of a VRF (always 1).", ["netns", "vrf", "interface"]);
-  const up = gauge(
-    "vrf_member_up",
-    "Whether a VRF member is administratively up with carrier (1) or not (0).",
-    ["netns", "vrf", "interface"],
-  );
+  const up = gauge("vrf_member_up", "Whether a VRF member is administratively up with carrier (1) or not (0).", [
+    "netns",
+    "vrf",
+    "interface",
+  ]);
   const routes = gauge(
     "vrf_routes",
     "Routes in a VRF's table, by family and route type (unicast, local, unreachable, ...).",
@@ -35,11 +35,11 @@ export function registerInventory(registry: Registry, sources: MetricSources, ru
     "Whether the VRF's table ends in an unreachable default route (1) or lookups can fall through to later rules (0).",
     ["netns", "vrf", "family"],
   );
-  const problem = gauge(
-    "vrf_config_problem",
-    "1 when a configuration check fails for the VRF, 0 when it passes.",
-    ["netns", "vrf", "check"],
-  );
+  const problem = gauge("vrf_config_problem", "1 when a configuration check fails for the VRF, 0 when it passes.", [
+    "netns",
+    "vrf",
+    "check",
+  ]);
   const accept = gauge(
     "vrf_l3mdev_accept",
     "net.ipv4.<protocol>_l3mdev_accept: whether sockets outside a VRF accept its traffic.",
@@ -71,7 +71,10 @@ export function registerInventory(registry: Registry, sources: MetricSources, ru
                 for (const [type, count] of Object.entries(vrf.routes[family])) {
                   routes.set({ netns, vrf: vrf.name, family, type }, count);
                 }
-                unreachableDefault.set({ netns, vrf: vrf.name, family }, vrf.unreachableDefault[family].present ? 1 : 0);
+                unreachableDefault.set(
+                  { netns, vrf: vrf.name, family },
+                  vrf.unreachableDefault[family].present ? 1 : 0,
+                );
               }
               const failing = new Set(inventory.problems.filter((p) => p.vrf === vrf.name).map((p) => p.check));
               for (const check of checks) problem.set({ netns, vrf: vrf.name, check }, failing.has(check) ? 1 : 0);

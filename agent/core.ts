@@ -1,0 +1,84 @@
+/**
+ * The agent without its I/O edges: datapath, reconciler, state and metrics, built in one place
+ * for the daemon and for the tests that drive it with inventories of their own.
+ */
+import { release } from "node:os";
+import { join } from "node:path";
+import { Datapath, type TcMode } from "./datapath/datapath.js";
+import { dropReasonNames } from "./datapath/drop-reasons.js";
+import type { Inventory } from "./inventory/types.js";
+import { createMetrics, type Metrics } from "./metrics/registry.js";
+import type { NativeAddon } from "./native.js";
+import { projectRoot } from "./project-root.js";
+import { type ReconcileOutcome, Reconciler } from "./reconcile/reconciler.js";
+import { AgentState } from "./state.js";
+import { version } from "./version.js";
+
+export type CoreLog = (
+  level: "debug" | "info" | "warn" | "error",
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+export interface CoreOptions {
+  addon: NativeAddon;
+  pinRoot: string;
+  tcMode: TcMode;
+  expectedCross: readonly { from: string; to: string }[];
+  log: CoreLog;
+  objectsDir?: string;
+}
+
+export interface Core {
+  datapath: Datapath;
+  reconciler: Reconciler;
+  state: AgentState;
+  metrics: Metrics;
+  /** Takes a fresh inventory: records it and brings the datapath in step. */
+  apply(inventory: Inventory, readSeconds: number): ReconcileOutcome;
+  /** Detaches what this agent attached; pinned counters and slots stay for the next start. */
+  stop(): void;
+}
+
+export async function startCore(options: CoreOptions, initial: Inventory): Promise<Core> {
+  const { addon, log } = options;
+  addon.setLogger((level, message) =>
+    log(level === "warn" ? "warn" : "debug", message.trimEnd(), { component: "libbpf" }),
+  );
+  const datapath = new Datapath(addon, {
+    objectsDir: options.objectsDir ?? join(projectRoot, "build", "bpf"),
+    pinRoot: options.pinRoot,
+  });
+  datapath.start();
+  for (const status of datapath.status) {
+    if (!status.loaded)
+      log("warn", `${status.family} hooks unavailable on this kernel`, { error: firstLine(status.error) });
+  }
+  const legacy = options.tcMode === "legacy" || (options.tcMode === "auto" && !addon.tcxSupported());
+  const reconciler = new Reconciler(datapath, { tcMode: options.tcMode, legacy, log });
+  await reconciler.start(initial);
+  const facts = { version, kernel: release(), libbpf: addon.libbpfVersion(), attachMode: legacy ? "legacy" : "tcx" };
+  const state = new AgentState(facts, datapath, reconciler, dropReasonNames(addon), options.expectedCross);
+  const metrics = createMetrics(state, (collector, error) =>
+    log("warn", "collector failed", { collector, error: error instanceof Error ? error.message : String(error) }),
+  );
+  const apply = (inventory: Inventory, readSeconds: number) => {
+    state.updated(inventory, readSeconds);
+    return reconciler.apply(inventory);
+  };
+  apply(initial, 0);
+  return {
+    datapath,
+    reconciler,
+    state,
+    metrics,
+    apply,
+    stop() {
+      reconciler.stop();
+      datapath.close();
+      addon.setLogger(null);
+    },
+  };
+}
+
+const firstLine = (text: string | undefined) => (text ?? "").split("\n")[0];

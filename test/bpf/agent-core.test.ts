@@ -35,7 +35,7 @@ describe("the agent's core on real traffic", () => {
     ]);
 
   beforeAll(async () => {
-    [red, redMember, blue, blueMember] = await Promise.all([50, 51, 52, 53].map((id) => vethPair(id)));
+    [red, redMember, blue, blueMember] = await Promise.all([vethPair(50), vethPair(51), vethPair(52), vethPair(53)]);
     core = await start(inventory());
   });
   afterAll(async () => {

@@ -8,12 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # and python3 build native/ (node-gyp); bpftool drives BPF_PROG_TEST_RUN in tests; iproute2,
 # iputils-ping and procps are what the agent and the lab run; kmod's depmod indexes the lab
 # kernel's modules; qemu-system-x86, busybox-static and cpio boot the lab; prometheus brings
-# the server and promtool that check the dashboards and rules.
+# the server and promtool that check the dashboards and rules; openssl makes the TLS tests' certificates.
 packages=(
   clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make g++ python3
   bpftool iproute2 iputils-ping procps kmod
   qemu-system-x86 busybox-static cpio
-  prometheus
+  prometheus openssl
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -9,7 +9,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Core, startCore } from "../../agent/core.js";
 import { loadNative } from "../../agent/native.js";
-import { has, parseExposition, total } from "../support/exposition.js";
+import { has, parseExposition, total } from "../../agent/exposition.js";
 import { hostInventory } from "../support/host-inventory.js";
 import { type VethPair, vethPair } from "../support/veth.js";
 

@@ -1,4 +1,4 @@
-/** Reads samples out of Prometheus text exposition, for assertions on what a scrape returned. */
+/** Reads samples out of Prometheus text exposition: `vrf-agent status` and the tests read scrapes with it. */
 
 export interface Sample {
   name: string;

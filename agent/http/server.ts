@@ -1,0 +1,209 @@
+/**
+ * The agent's HTTP(S) endpoint: metrics, a landing page and the health probes, behind the TLS,
+ * basic auth and headers of an exporter-toolkit web config. A component: the constructor only
+ * stores its options, start() listens, stop() closes every connection so shutdown is prompt.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { formatListenAddress, type ListenAddress } from "../config/listen-address.js";
+import type { WebConfig } from "../config/web-config.js";
+import type { Logger } from "../log/logger.js";
+import { BasicAuth } from "./basic-auth.js";
+import { landingPage } from "./landing-page.js";
+import { httpsOptions, refusal } from "./tls-options.js";
+
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+export interface HttpServerOptions {
+  listen: ListenAddress;
+  telemetryPath: string;
+  web: WebConfig;
+  /** Renders the metrics at scrape time (prom-client's `registry.metrics()` and `contentType`). */
+  metrics(): Promise<Exposition>;
+  /** Whether the agent is ready to be scraped (its datapath loaded), for `/-/ready`. */
+  ready(): boolean | Promise<boolean>;
+  name: string;
+  version: string;
+  logger: Logger;
+}
+
+/** A listen failure in one line, e.g. `cannot listen on :9852: address in use`. */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = "ListenError";
+  }
+}
+
+// Longer than Prometheus' usual scrape intervals, so a scraper keeps its connection (and over TLS
+// skips a handshake per scrape); Node's default of 5 s would close it between every two scrapes.
+const keepAliveMs = 120_000;
+
+export class HttpServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: HttpServerOptions) {}
+
+  async start(): Promise<void> {
+    if (this.server) throw new Error("HTTP server already started");
+    const { web, logger } = this.options;
+    const auth = new BasicAuth(web.basicAuthUsers);
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
+      this.handle(request, response, auth).catch((error: unknown) => {
+        logger.error("request failed", { path: request.url, err: error });
+        if (!response.headersSent) send(response, 500, "text/plain; charset=utf-8", "Internal server error\n");
+        else response.destroy();
+      });
+    };
+
+    const tls = web.tls;
+    const server: Server = tls ? createHttpsServer(httpsOptions(tls), handler) : createHttpServer(handler);
+    server.keepAliveTimeout = keepAliveMs;
+    server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    if (tls) {
+      server.on("secureConnection", (socket: TLSSocket) => {
+        const reason = refusal(tls.clientAuth, socket);
+        if (!reason) return;
+        logger.debug("TLS connection refused", { remote: socket.remoteAddress, reason });
+        socket.destroy();
+      });
+      // Failed handshakes are the client's problem (a scanner, a wrong CA); at info they would drown the log.
+      server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
+        logger.debug("TLS handshake failed", { remote: socket.remoteAddress, err: error });
+      });
+    }
+
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        server.off("listening", onListening);
+        reject(listenError(this.options.listen, error));
+      };
+      const onListening = () => {
+        server.off("error", onError);
+        resolve();
+      };
+      server.once("error", onError);
+      server.once("listening", onListening);
+      server.listen({
+        port: this.options.listen.port,
+        ...(this.options.listen.host ? { host: this.options.listen.host } : {}),
+      });
+    });
+    server.on("error", (error) => logger.error("HTTP server error", { err: error }));
+    this.server = server;
+    logger.info("listening", {
+      address: formatListenAddress(this.address()),
+      tls: Boolean(tls),
+      basic_auth: auth.enabled,
+    });
+  }
+
+  /** The address actually bound (the real port when 0 was asked for). */
+  address(): ListenAddress {
+    const bound = this.server?.address() as AddressInfo | null | undefined;
+    if (!bound) throw new Error("HTTP server not listening");
+    return { host: bound.address, port: bound.port };
+  }
+
+  /** Stops listening and closes every connection, idle or not; a second call does nothing. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    // closeAllConnections only knows connections that reached HTTP; a TLS client still in (or stuck
+    // before) its handshake would hold close() up to the 120 s handshake timeout.
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse, auth: BasicAuth): Promise<void> {
+    const { web, telemetryPath, name } = this.options;
+    for (const [header, value] of Object.entries(web.headers)) response.setHeader(header, value);
+
+    // Every path is behind the password, health included, as with exporter-toolkit.
+    if (auth.enabled && !(await auth.check(request.headers.authorization))) {
+      response.setHeader("WWW-Authenticate", "Basic");
+      return send(response, 401, "text/plain; charset=utf-8", "Unauthorized\n");
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.setHeader("Allow", "GET, HEAD");
+      return send(response, 405, "text/plain; charset=utf-8", "Method not allowed\n");
+    }
+
+    const path = (request.url ?? "/").split("?", 1)[0];
+    switch (path) {
+      case telemetryPath:
+        return this.serveMetrics(response);
+      case "/":
+        return send(response, 200, "text/html; charset=utf-8", landingPage(this.options));
+      case "/-/healthy":
+        return send(response, 200, "text/plain; charset=utf-8", `${name} is healthy.\n`);
+      case "/-/ready":
+        return (await this.isReady())
+          ? send(response, 200, "text/plain; charset=utf-8", `${name} is ready.\n`)
+          : send(response, 503, "text/plain; charset=utf-8", `${name} is not ready.\n`);
+      default:
+        return send(response, 404, "text/plain; charset=utf-8", "Not found\n");
+    }
+  }
+
+  private async serveMetrics(response: ServerResponse): Promise<void> {
+    let exposition: Exposition;
+    try {
+      exposition = await this.options.metrics();
+    } catch (error) {
+      // A 500 makes Prometheus mark the target down (up == 0), which is what a failed render is.
+      this.options.logger.error("rendering metrics failed", { err: error });
+      return send(
+        response,
+        500,
+        "text/plain; charset=utf-8",
+        `An error occurred while rendering metrics: ${String(error)}\n`,
+      );
+    }
+    send(response, 200, exposition.contentType, exposition.body);
+  }
+
+  private async isReady(): Promise<boolean> {
+    try {
+      return await this.options.ready();
+    } catch (error) {
+      this.options.logger.warn("readiness check failed", { err: error });
+      return false;
+    }
+  }
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+  response.end(body);
+}
+
+function listenError(address: ListenAddress, error: NodeJS.ErrnoException): ListenError {
+  const reasons: Record<string, string> = {
+    EADDRINUSE: "address in use",
+    EACCES:
+      address.port < 1024
+        ? "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+        : "permission denied",
+    EADDRNOTAVAIL: "address not available on this host",
+    ENOTFOUND: "host name not found",
+    EAI_AGAIN: "host name lookup failed",
+  };
+  const reason = (error.code && reasons[error.code]) ?? error.message;
+  return new ListenError(`cannot listen on ${formatListenAddress(address)}: ${reason}`, error.code);
+}

@@ -1,0 +1,87 @@
+/** Real requests against a real HttpServer on loopback, for the http tests. */
+import { readFile } from "node:fs/promises";
+import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { emptyWebConfig, type WebConfig } from "../../../agent/config/web-config.js";
+import { type Exposition, HttpServer } from "../../../agent/http/server.js";
+import { Logger } from "../../../agent/log/logger.js";
+
+export interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface ClientTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  /** `user:password`, sent as a basic auth header. */
+  auth?: string;
+  tls?: ClientTls;
+  agent?: Agent;
+}
+
+export async function get(server: HttpServer, path: string, options: RequestOptions = {}): Promise<Response> {
+  const { port } = server.address();
+  const headers: Record<string, string> = {};
+  if (options.auth !== undefined) headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
+  const common = {
+    host: "127.0.0.1",
+    port,
+    path,
+    method: options.method ?? "GET",
+    headers,
+    agent: options.agent ?? false,
+  };
+  const tls = options.tls;
+  const tlsOptions = tls && {
+    ca: await readFile(tls.ca),
+    ...(tls.cert ? { cert: await readFile(tls.cert) } : {}),
+    ...(tls.key ? { key: await readFile(tls.key) } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: import("node:http").IncomingMessage) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      response.on("error", reject);
+    };
+    const request = tlsOptions
+      ? httpsRequest({ ...common, ...tlsOptions }, onResponse)
+      : httpRequest(common, onResponse);
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+export interface TestServerOptions {
+  web?: Partial<WebConfig>;
+  metrics?: () => Promise<Exposition>;
+  ready?: () => boolean;
+  port?: number;
+}
+
+/** A started server on 127.0.0.1 (port 0 unless given) whose log lines are kept for inspection. */
+export async function startServer(options: TestServerOptions = {}): Promise<{ server: HttpServer; logs: string[] }> {
+  const logs: string[] = [];
+  const server = new HttpServer({
+    listen: { host: "127.0.0.1", port: options.port ?? 0 },
+    telemetryPath: "/metrics",
+    web: { ...emptyWebConfig(), ...options.web },
+    metrics: options.metrics ?? (async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" })),
+    ready: options.ready ?? (() => true),
+    name: "vrf-agent",
+    version: "0.1.0-test",
+    logger: new Logger({ level: "debug", format: "logfmt", write: (line) => logs.push(line) }),
+  });
+  await server.start();
+  return { server, logs };
+}

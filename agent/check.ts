@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { access, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { hookFamilies } from "./datapath/datapath.js";
+import { explainLoadFailure, hookFamilies } from "./datapath/datapath.js";
 import type { NativeAddon } from "./native.js";
 import { projectRoot } from "./project-root.js";
 
@@ -66,7 +66,8 @@ async function bpffs(pinPath: string): Promise<CheckResult> {
 
 async function iproute2(): Promise<CheckResult> {
   const ip = await execa("ip", ["-V"], { reject: false });
-  if (ip.failed) return { name: "iproute2", verdict: "fail", detail: "ip is not installed (Debian: apt install iproute2)" };
+  if (ip.failed)
+    return { name: "iproute2", verdict: "fail", detail: "ip is not installed (Debian: apt install iproute2)" };
   return { name: "iproute2", verdict: "ok", detail: ip.stdout.trim() };
 }
 
@@ -74,7 +75,9 @@ async function vrfSupport(): Promise<CheckResult> {
   const ns = `vrf-agent-check-${randomUUID().slice(0, 8)}`;
   await execa("ip", ["netns", "add", ns], { reject: false });
   try {
-    const made = await execa("ip", ["-n", ns, "link", "add", "probe", "type", "vrf", "table", "4242"], { reject: false });
+    const made = await execa("ip", ["-n", ns, "link", "add", "probe", "type", "vrf", "table", "4242"], {
+      reject: false,
+    });
     return made.failed
       ? {
           name: "VRF support",
@@ -93,14 +96,6 @@ function tcMode(addon: NativeAddon): CheckResult {
     : { name: "tc attach", verdict: "ok", detail: "legacy tc: clsact qdisc with cls_bpf filters (no tcx before 6.6)" };
 }
 
-/** Why a hook family would not load, said the way an operator can act on it. */
-function explain(family: string, message: string): string {
-  if (family === "unreachable" && /Operation not permitted/.test(message)) {
-    return "this kernel refuses fentry programs (kernel function tracing is locked down): no unreachable hits";
-  }
-  return message.split("\n")[0] ?? message;
-}
-
 async function hookFamily(addon: NativeAddon, family: string): Promise<CheckResult> {
   const pinRoot = `/sys/fs/bpf/vrf-agent-check-${randomUUID()}`;
   const object = new addon.BpfObject(join(projectRoot, "build", "bpf", `${family}.bpf.o`), { pinRoot });
@@ -109,7 +104,11 @@ async function hookFamily(addon: NativeAddon, family: string): Promise<CheckResu
     return { name: `${family} hooks`, verdict: "ok", detail: "load on this kernel" };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { name: `${family} hooks`, verdict: family === "traffic" ? "fail" : "degraded", detail: explain(family, message) };
+    return {
+      name: `${family} hooks`,
+      verdict: family === "traffic" ? "fail" : "degraded",
+      detail: explainLoadFailure(family, message),
+    };
   } finally {
     object.close();
     await rm(pinRoot, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { release } from "node:os";
 import { join } from "node:path";
-import { Datapath, type TcMode } from "./datapath/datapath.js";
+import { Datapath, explainLoadFailure, type TcMode } from "./datapath/datapath.js";
 import { dropReasonNames } from "./datapath/drop-reasons.js";
 import type { Inventory } from "./inventory/types.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
@@ -40,11 +40,12 @@ export interface Core {
   stop(): void;
 }
 
-export async function startCore(options: CoreOptions, initial: Inventory): Promise<Core> {
+/** `initialSeconds`: how long reading the initial inventory took. */
+export async function startCore(options: CoreOptions, initial: Inventory, initialSeconds = 0): Promise<Core> {
   const { addon, log } = options;
-  addon.setLogger((level, message) =>
-    log(level === "warn" ? "warn" : "debug", message.trimEnd(), { component: "libbpf" }),
-  );
+  // libbpf's own lines are detail (its hints can mislead, e.g. "raise ulimit -l" for a refused
+  // fentry); what failed is said once below, in words an operator can act on.
+  addon.setLogger((_level, message) => log("debug", message.trimEnd(), { component: "libbpf" }));
   const datapath = new Datapath(addon, {
     objectsDir: options.objectsDir ?? join(projectRoot, "build", "bpf"),
     pinRoot: options.pinRoot,
@@ -52,7 +53,7 @@ export async function startCore(options: CoreOptions, initial: Inventory): Promi
   datapath.start();
   for (const status of datapath.status) {
     if (!status.loaded)
-      log("warn", `${status.family} hooks unavailable on this kernel`, { error: firstLine(status.error) });
+      log("warn", `${status.family} hooks unavailable: ${explainLoadFailure(status.family, status.error ?? "")}`);
   }
   const legacy = options.tcMode === "legacy" || (options.tcMode === "auto" && !addon.tcxSupported());
   const reconciler = new Reconciler(datapath, { tcMode: options.tcMode, legacy, log });
@@ -66,7 +67,7 @@ export async function startCore(options: CoreOptions, initial: Inventory): Promi
     state.updated(inventory, readSeconds);
     return reconciler.apply(inventory);
   };
-  apply(initial, 0);
+  apply(initial, initialSeconds);
   return {
     datapath,
     reconciler,
@@ -80,5 +81,3 @@ export async function startCore(options: CoreOptions, initial: Inventory): Promi
     },
   };
 }
-
-const firstLine = (text: string | undefined) => (text ?? "").split("\n")[0];

@@ -8,15 +8,15 @@ import type { BpfLink, BpfMap, BpfObject, BpfProgram, NativeAddon } from "../nat
 import {
   datapathErrors,
   decodeCrossKey,
-  decodeSlot,
   decodeDropKey,
+  decodeSlot,
   decodeTraffic,
   encodePort,
   encodeSlot,
   limits,
   type Port,
-  type SlotEntry,
   routeKinds,
+  type SlotEntry,
   type Traffic,
   u32Key,
   unreachableFamilies,
@@ -24,6 +24,14 @@ import {
 } from "./layout.js";
 
 export const hookFamilies = ["traffic", "drops", "unreachable"] as const;
+
+/** Why a hook family would not load, said the way an operator can act on it. */
+export function explainLoadFailure(family: string, message: string): string {
+  if (family === "unreachable" && /Operation not permitted/.test(message)) {
+    return "this kernel refuses fentry programs (kernel function tracing is locked down): no unreachable hits";
+  }
+  return message.split("\n")[0] ?? message;
+}
 export type HookFamily = (typeof hookFamilies)[number];
 
 export interface HookStatus {

@@ -1,0 +1,30 @@
+/** `vrf-agent check`: one line per capability the agent needs, and what follows from it. */
+import pc from "picocolors";
+import { runChecks, type Verdict } from "../check.js";
+import { loadNative } from "../native.js";
+import { Command, parseCommand, pinPathOption, usage } from "./options.js";
+
+const mark: Record<Verdict, string> = {
+  ok: pc.green("ok      "),
+  degraded: pc.yellow("degraded"),
+  fail: pc.red("FAIL    "),
+};
+
+export async function runCheckCommand(argv: string[]): Promise<number> {
+  const program = pinPathOption(
+    new Command("vrf-agent check").description("Says what works on this machine and what will not."),
+  );
+  const parsed = parseCommand<{ "bpf.pinPath": string }>(program, argv);
+  if (!parsed.ok) return usage(parsed);
+  const results = await runChecks(loadNative(), parsed.options["bpf.pinPath"]);
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) process.stdout.write(`${mark[r.verdict]}  ${r.name.padEnd(width)}  ${r.detail}\n`);
+  const failed = results.filter((r) => r.verdict === "fail").length;
+  const degraded = results.filter((r) => r.verdict === "degraded").length;
+  process.stdout.write(
+    failed > 0
+      ? `\nThe agent cannot run here: ${failed} check(s) failed.\n`
+      : `\nThe agent can run here${degraded > 0 ? `, without what ${degraded} degraded check(s) name` : ""}.\n`,
+  );
+  return failed > 0 ? 1 : 0;
+}

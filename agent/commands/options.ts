@@ -1,0 +1,32 @@
+/** Small flag parsing shared by the subcommands: their flags are few and take one value each. */
+import { Command, type OptionValues } from "commander";
+
+/** Parses argv with a commander program the caller described; returns its options or a one-line error. */
+export function parseCommand<T extends OptionValues>(
+  program: Command,
+  argv: string[],
+): { ok: true; options: T } | { ok: false; code: number; text: string } {
+  const printed: string[] = [];
+  program
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => printed.push(text), writeErr: (text) => printed.push(text) });
+  try {
+    program.parse(argv, { from: "user" });
+    return { ok: true, options: program.opts<T>() };
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+    return { ok: false, code, text: printed.join("") || String(error) };
+  }
+}
+
+export const pinPathOption = (program: Command) =>
+  program.option("--bpf.pin-path <path>", "where the agent pins its maps", "/sys/fs/bpf/vrf-agent");
+
+export function usage(result: { code: number; text: string }): number {
+  (result.code === 0 ? process.stdout : process.stderr).write(
+    result.text.endsWith("\n") ? result.text : `${result.text}\n`,
+  );
+  return result.code;
+}
+
+export { Command };

@@ -34,6 +34,11 @@ export interface UnreachableDefault {
   present: boolean;
   /** The metric of the unreachable default when present. */
   metric?: number;
+  /**
+   * The route type of that default when present: `unreachable` as the kernel's VRF documentation
+   * writes it, or `blackhole`/`prohibit`, which end the lookup the same way (only the ICMP differs).
+   */
+  type?: string;
 }
 
 export interface Vrf {

@@ -1,6 +1,8 @@
 /**
- * `npm run lab`: the lab guest with the seed topology and steady mixed traffic, until Ctrl-C.
+ * `npm run lab`: the lab guest with the seed topology, steady mixed traffic and the agent
+ * running inside it, its /metrics forwarded to the host, until Ctrl-C.
  */
+import { agentPort, agentUrl, startAgent } from "../agent.js";
 import { Lab } from "../lab.js";
 import { applyTopology, startSteadyTraffic } from "../scenarios.js";
 import { seedTopology } from "../topology.js";
@@ -11,7 +13,7 @@ const forcedExitMs = 30_000;
 
 runCli(async () => {
   const say = progress();
-  const lab = await Lab.boot({ onProgress: say });
+  const lab = await Lab.boot({ onProgress: say, forwardPorts: [agentPort] });
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
@@ -31,8 +33,11 @@ runCli(async () => {
   }
   const flows = await startSteadyTraffic(lab);
   say(`steady traffic: ${flows.length} flows (pings in both families, UDP, an unrouted destination)`);
-  say("no agent runs in the lab yet, so there is no /metrics to scrape; the agent's arrival adds it here");
-  say(`guest output: ${lab.outDir}`);
+  say("starting vrf-agent in the guest");
+  await startAgent(lab);
+  say(`metrics: ${agentUrl(lab)}`);
+  say(`the operator's view: node dist/agent/cli.js status --url ${agentUrl(lab)}`);
+  say(`guest output (agent.log, traffic logs): ${lab.outDir}`);
   say("Ctrl-C stops the lab");
   const ended = await lab.stopped;
   if (!stopping) {

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { has, type Sample, total } from "../../agent/exposition.js";
+import { agentPort, agentUrl, startAgent, stopAgent } from "../../lab/agent.js";
 import { Lab } from "../../lab/lab.js";
 import {
   addLeak,
@@ -20,7 +21,7 @@ import {
   udpBurst,
 } from "../../lab/scenarios.js";
 import { members, seedTopology, unreachableDefaultMetric } from "../../lab/topology.js";
-import { agentPort, agentUrl, consistentScrape, scrape, startAgent, stopAgent } from "../support/lab-agent.js";
+import { consistentScrape, scrape } from "../support/lab-agent.js";
 
 const memberNames = members(seedTopology).map(({ member }) => member.name);
 const watched = seedTopology.vrfs.length + memberNames.length;

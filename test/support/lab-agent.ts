@@ -1,38 +1,7 @@
-/** The real agent inside the lab guest, scraped from the host through the forwarded port. */
-import { setTimeout as sleep } from "node:timers/promises";
-import { defaultPort } from "../../agent/config/flags.js";
+/** Scrapes of the agent in the lab guest, and the guest kernel's counters to hold them against. */
 import { parseExposition, type Sample } from "../../agent/exposition.js";
-import { projectRoot } from "../../agent/project-root.js";
+import { agentUrl } from "../../lab/agent.js";
 import type { Lab } from "../../lab/lab.js";
-
-export const agentPort = defaultPort;
-
-export const agentUrl = (lab: Lab, path = "/metrics", scheme = "http") =>
-  `${scheme}://127.0.0.1:${lab.hostPort(agentPort)}${path}`;
-
-/** Starts `vrf-agent` in the guest with extra flags and waits until it reports ready. */
-export async function startAgent(lab: Lab, flags: string[] = [], ready = agentUrl(lab, "/-/ready")): Promise<void> {
-  await lab.spawn("agent", [
-    process.execPath,
-    `${projectRoot}/dist/agent/cli.js`,
-    `--web.listen-address=:${agentPort}`,
-    ...flags,
-  ]);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    const answered = await fetch(ready).then(
-      (r) => r.status,
-      () => 0,
-    );
-    // 401: up behind basic auth, which is ready enough for the caller to go on with credentials.
-    if (answered === 200 || answered === 401) return;
-    await sleep(250);
-  }
-  throw new Error(`the agent in the guest did not get ready; its log is ${lab.outDir}/agent.log`);
-}
-
-/** SIGTERM, as a supervisor stops it; resolves once it has exited. */
-export const stopAgent = (lab: Lab) => lab.kill("agent");
 
 export async function scrape(lab: Lab): Promise<Sample[]> {
   const response = await fetch(agentUrl(lab));

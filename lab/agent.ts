@@ -1,0 +1,43 @@
+/** The real agent inside the lab guest: started with the guest's node, reached through a forwarded port. */
+import { setTimeout as sleep } from "node:timers/promises";
+import { defaultPort } from "../agent/config/flags.js";
+import { LabError } from "./errors.js";
+import type { Lab } from "./lab.js";
+import { projectRoot } from "./paths.js";
+
+/** The agent's port in the guest; `Lab.boot({ forwardPorts: [agentPort] })` makes it reachable. */
+export const agentPort = defaultPort;
+
+export const agentUrl = (lab: Lab, path = "/metrics", scheme = "http") =>
+  `${scheme}://127.0.0.1:${lab.hostPort(agentPort)}${path}`;
+
+/**
+ * Starts `vrf-agent` in the guest with extra flags and waits until `ready` answers: 200, or 401
+ * when basic auth guards it (up, and the caller has the credentials). Its log is agent.log in
+ * the run's output folder.
+ */
+export async function startAgent(
+  lab: Lab,
+  flags: string[] = [],
+  ready = () => fetch(agentUrl(lab, "/-/ready")),
+): Promise<void> {
+  await lab.spawn("agent", [
+    process.execPath,
+    `${projectRoot}/dist/agent/cli.js`,
+    `--web.listen-address=:${agentPort}`,
+    ...flags,
+  ]);
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const status = await ready().then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200 || status === 401) return;
+    await sleep(250);
+  }
+  throw new LabError(`the agent in the guest did not get ready; its log is ${lab.outDir}/agent.log`);
+}
+
+/** SIGTERM, as a supervisor stops it; resolves once it has exited. */
+export const stopAgent = (lab: Lab) => lab.kill("agent");

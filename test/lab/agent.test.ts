@@ -3,9 +3,12 @@
  * 6.1), scraped from the host through the forwarded port. Numbers are held against the guest
  * kernel's counters or against the traffic the test sent.
  */
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { request } from "node:https";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import bcrypt from "bcryptjs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { has, type Sample, total } from "../../agent/exposition.js";
@@ -22,6 +25,7 @@ import {
 } from "../../lab/scenarios.js";
 import { members, seedTopology, unreachableDefaultMetric } from "../../lab/topology.js";
 import { consistentScrape, scrape } from "../support/lab-agent.js";
+import { makePki, type Pki } from "../support/pki.js";
 
 const memberNames = members(seedTopology).map(({ member }) => member.name);
 const watched = seedTopology.vrfs.length + memberNames.length;
@@ -197,4 +201,63 @@ describe("the agent in the lab guest", () => {
       await lab.kill("churn-traffic");
     }
   });
+
+  it("serves scrapes over TLS only to a trusted client with the right password", async () => {
+    const pki = await makePki(lab.outDir);
+    const web = join(lab.outDir, "web.yaml");
+    await writeFile(
+      web,
+      [
+        "tls_server_config:",
+        `  cert_file: ${pki.serverCert}`,
+        `  key_file: ${pki.serverKey}`,
+        `  client_ca_file: ${pki.caCert}`,
+        "  client_auth_type: RequireAndVerifyClientCert",
+        "basic_auth_users:",
+        `  operator: ${bcrypt.hashSync("right horse battery", 4)}`,
+        "",
+      ].join("\n"),
+    );
+    const get = (client: { cert?: string; key?: string }, password?: string) =>
+      httpsStatus(agentUrl(lab, "/metrics", "https"), pki, client, password);
+    const trusted = { cert: pki.clientCert, key: pki.clientKey };
+    await stopAgent(lab);
+    await startAgent(lab, [`--config.file=${config}`, `--web.config.file=${web}`], () =>
+      get(trusted).then((status) => new Response(null, { status: status === 0 ? 503 : status })),
+    );
+    expect(await get(trusted, "right horse battery")).toBe(200);
+    expect(await get(trusted, "wrong horse battery")).toBe(401);
+    expect(await get(trusted)).toBe(401);
+    expect(await get({ cert: pki.strangerCert, key: pki.strangerKey }, "right horse battery")).toBe(0);
+    expect(await get({}, "right horse battery")).toBe(0);
+    expect(
+      await fetch(agentUrl(lab)).then(
+        () => "answered",
+        () => "refused",
+      ),
+    ).toBe("refused");
+  });
 });
+
+/** The HTTP status of a GET over TLS, or 0 when the server refused the connection. */
+function httpsStatus(
+  url: string,
+  pki: Pki,
+  client: { cert?: string; key?: string },
+  password?: string,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const auth =
+      password === undefined
+        ? {}
+        : { authorization: `Basic ${Buffer.from(`operator:${password}`).toString("base64")}` };
+    const identity =
+      client.cert && client.key ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {};
+    const req = request(url, { ca: readFileSync(pki.caCert), ...identity, headers: auth }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", () => resolve(0));
+    req.end();
+  });
+}

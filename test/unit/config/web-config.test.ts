@@ -4,7 +4,7 @@ import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyWebConfig, loadWebConfig } from "../../../agent/config/web-config.js";
 import { ConfigError } from "../../../agent/config/yaml-file.js";
-import { makePki, type Pki } from "./pki.js";
+import { makePki, type Pki } from "../../support/pki.js";
 
 let pki: Pki;
 let hash: string;

@@ -9,7 +9,7 @@ import { connect, createServer, type SecureVersion } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ClientAuthType, loadWebConfig } from "../../../agent/config/web-config.js";
 import type { HttpServer } from "../../../agent/http/server.js";
-import { makePki, type Pki } from "../config/pki.js";
+import { makePki, type Pki } from "../../support/pki.js";
 import { type ClientTls, get, startServer } from "./client.js";
 
 let pki: Pki;

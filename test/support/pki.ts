@@ -26,11 +26,12 @@ export interface Pki {
   remove(): Promise<void>;
 }
 
-export async function makePki(): Promise<Pki> {
+/** `parent`: where the PKI's folder goes; the lab guest, with its own /tmp, needs the run's output folder. */
+export async function makePki(parent = tmpdir()): Promise<Pki> {
   await run("openssl", ["version"]).catch(() => {
     throw new Error("the openssl command is missing (Debian package openssl); the TLS tests need it");
   });
-  const dir = await mkdtemp(join(tmpdir(), "vrf-agent-pki-"));
+  const dir = await mkdtemp(join(parent, "vrf-agent-pki-"));
   const at = (name: string) => join(dir, name);
   const key = (name: string) =>
     run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", at(name)]);

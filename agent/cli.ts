@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (parsed.kind !== "run") {
-    process.stdout.write(parsed.kind === "help" ? `${parsed.text}${subcommandHelp}` : `${parsed.text}\n`);
+    // commander's text already ends in a newline.
+    process.stdout.write(parsed.kind === "help" ? `${parsed.text}${subcommandHelp}` : parsed.text);
     return 0;
   }
   const log = new Logger({ level: parsed.options.logLevel, format: parsed.options.logFormat });

@@ -73,7 +73,8 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
   for (const note of web.notes) log.info(note, { component: "web" });
   if (process.geteuid?.() !== 0) {
     throw new Fatal(
-      "vrf-agent needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): run it with sudo; `vrf-agent check` says more",
+      // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
+      "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): run it with sudo; `vrf-agent check` says more",
     );
   }
   let addon: ReturnType<typeof loadNative>;

@@ -3,10 +3,15 @@
  * and slots) and the legacy tc filters of its own programs. tcx links need no cleanup: they end
  * with the agent's process. Run it with the agent stopped.
  */
-import { rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { execa } from "execa";
 import { removeLeftoverFilters } from "../datapath/leftover-filters.js";
 import { Command, parseCommand, pinPathOption, usage } from "./options.js";
+
+const bpffs = "/sys/fs/bpf";
+/** Maps every hook family pins: their presence marks a folder as the agent's. */
+const ownMaps = ["ports_dense", "vrf_slots", "iface_slots"];
 
 export async function runCleanupCommand(argv: string[]): Promise<number> {
   const program = pinPathOption(
@@ -14,11 +19,19 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
   );
   const parsed = parseCommand<{ "bpf.pinPath": string }>(program, argv);
   if (!parsed.ok) return usage(parsed);
-  const pinPath = parsed.options["bpf.pinPath"];
-  if (!pinPath.startsWith("/sys/fs/bpf/") || pinPath.split("/").length < 5) {
-    process.stderr.write(
-      `vrf-agent cleanup: refusing to remove ${pinPath}: not a folder of its own under /sys/fs/bpf\n`,
-    );
+  const given = parsed.options["bpf.pinPath"];
+  // Judged on the resolved path: a prefix test on the text would let "/sys/fs/bpf/../../etc"
+  // through, and "/sys/fs/bpf/" (the whole bpffs, every other tool's pins with it) as well.
+  const pinPath = resolve(given);
+  const inside = relative(bpffs, pinPath);
+  if (!isAbsolute(given) || inside === "" || inside === ".." || inside.startsWith(`..${sep}`)) {
+    process.stderr.write(`vrf-agent cleanup: refusing to remove ${given}: not a folder of its own under ${bpffs}\n`);
+    return 2;
+  }
+  // Only a folder holding the agent's own maps is removed: another tool's pins never are.
+  const entries = await readdir(pinPath).catch(() => undefined);
+  if (entries !== undefined && entries.length > 0 && !ownMaps.every((name) => entries.includes(name))) {
+    process.stderr.write(`vrf-agent cleanup: refusing to remove ${given}: it does not hold vrf-agent's maps\n`);
     return 2;
   }
   const links = JSON.parse((await execa("ip", ["-j", "link", "show"])).stdout) as { ifname: string }[];

@@ -116,7 +116,8 @@ export class Reconciler {
       if (vrf === undefined) continue;
       let slot = this.slotOf("iface", iface.ifindex, iface.name);
       if (slot === undefined) slot = this.allocate("iface", { ifindex: iface.ifindex, vrf, name: iface.name });
-      else if (this.slots.iface.get(slot)?.vrf !== vrf) this.record("iface", slot, { ifindex: iface.ifindex, vrf, name: iface.name });
+      else if (this.slots.iface.get(slot)?.vrf !== vrf)
+        this.record("iface", slot, { ifindex: iface.ifindex, vrf, name: iface.name });
       if (slot === undefined) continue;
       this.datapath.setPort(iface.ifindex, { vrf, iface: slot, master: iface.master });
       if (this.hooks.has(iface.ifindex)) continue;

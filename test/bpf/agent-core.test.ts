@@ -8,8 +8,8 @@ import { rm } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Core, startCore } from "../../agent/core.js";
-import { loadNative } from "../../agent/native.js";
 import { has, parseExposition, total } from "../../agent/exposition.js";
+import { loadNative } from "../../agent/native.js";
 import { hostInventory } from "../support/host-inventory.js";
 import { type VethPair, vethPair } from "../support/veth.js";
 

@@ -1,0 +1,241 @@
+/**
+ * The `vrf-agent` command's answers to bad input, from the built CLI (dist/agent/cli.js, which
+ * `npm test` builds first) run as a child process, the way an operator meets it: the exit code
+ * (2 for usage and configuration, 1 for the runtime) and one line on stderr, never a stack trace.
+ * The cases that need the agent past its root check, or another user, run only as root.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+const cli = join(projectRoot, "dist", "agent", "cli.js");
+const { version } = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string };
+const root = process.geteuid?.() === 0;
+const nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+
+// Who may run as nobody: setpriv must exist, and nobody must be able to open Node.js and dist/
+// (a checkout under /root would not allow it). Said as a reason, so a skip is never silent.
+const asNobody = root
+  ? await execa("setpriv", [...nobody, process.execPath, "-e", ""], { reject: false }).then((r) => {
+      if (r.code === "ENOENT") return "setpriv (util-linux) is not installed";
+      return r.failed ? `nobody cannot run ${process.execPath}: ${r.stderr.trim() || r.message}` : undefined;
+    })
+  : "the test does not run as root, so it cannot switch to another user";
+
+/** Runs the built CLI; `nobody` runs it as user 65534 (the caller checked it can). */
+function vrfAgent(args: string[], options: { nobody?: boolean } = {}) {
+  const argv = [process.execPath, cli, ...args];
+  const [file = "", ...rest] = options.nobody ? ["setpriv", ...nobody, ...argv] : argv;
+  // NO_COLOR: `check` colours its verdicts when it thinks it may.
+  return execa(file, rest, { reject: false, stripFinalNewline: false, env: { NO_COLOR: "1" }, timeout: 30_000 });
+}
+
+/**
+ * The one line an operator reads: it names the program, and carries no stack trace. Log lines
+ * the daemon wrote before failing (logfmt, so starting with ts=) are its log, not its answer.
+ */
+function theLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((line) => line !== "" && !line.startsWith("ts="));
+  expect(lines, `stderr was:\n${stderr}`).toHaveLength(1);
+  const [line = ""] = lines;
+  expect(line).toMatch(/^vrf-agent\b/);
+  expect(line).not.toMatch(/^vrf-agent[^:]*: vrf-agent/);
+  expect(stderr).not.toContain("    at ");
+  return line;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on: one the kernel just handed out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
+}
+
+describe("the vrf-agent command on bad input", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build:ts first`);
+    dir = await mkdtemp(join(tmpdir(), "vrf-agent-cli-"));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses to run without root and says to use sudo", async ({ skip }) => {
+    if (asNobody) skip(asNobody);
+    const result = await vrfAgent([], { nobody: true });
+    expect(result.exitCode).toBe(1);
+    const line = theLine(result.stderr);
+    expect(line).toMatch(/root/);
+    expect(line).toMatch(/sudo/);
+  });
+
+  it.each([
+    ["a listen address without a port", "--web.listen-address=nope", /'nope' is invalid.*no port/],
+    ["a log level that does not exist", "--log.level=loud", /'loud' is invalid.*debug, info, warn, error/],
+    ["a flag that does not exist", "--web.listen-adress=:9852", /unknown option '--web\.listen-adress/],
+  ])("answers %s with exit code 2", async (_what, flag, says) => {
+    const result = await vrfAgent([flag]);
+    expect(result.exitCode).toBe(2);
+    expect(theLine(result.stderr)).toMatch(says);
+    expect(result.stdout).toBe("");
+  });
+
+  it("points at the file and line of an unknown key in --config.file", async () => {
+    const file = join(dir, "unknown-key.yml");
+    await writeFile(file, "hooks:\n  tc: auto\n  tcx: legacy\n");
+    const result = await vrfAgent([`--config.file=${file}`]);
+    expect(result.exitCode).toBe(2);
+    expect(theLine(result.stderr)).toBe(`vrf-agent: ${file}:3:3: hooks.tcx: unknown key`);
+  });
+
+  it("points at the file and line of a YAML syntax error in --config.file", async () => {
+    const file = join(dir, "syntax.yml");
+    await writeFile(file, "hooks:\n\ttc: auto\n");
+    const result = await vrfAgent([`--config.file=${file}`]);
+    expect(result.exitCode).toBe(2);
+    expect(theLine(result.stderr)).toMatch(new RegExp(`^vrf-agent: ${file}:2:\\d+: .*[Tt]ab`));
+  });
+
+  // A web config is configuration like the flags (the operator fixes a file and starts again), so
+  // it exits 2 as they do, naming the field's line and the certificate it could not read.
+  it("answers a --web.config.file whose certificate is missing with exit code 2", async () => {
+    const file = join(dir, "web.yml");
+    await writeFile(file, "tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n");
+    const result = await vrfAgent([`--web.config.file=${file}`]);
+    expect(result.exitCode).toBe(2);
+    const line = theLine(result.stderr);
+    expect(line).toContain(`${file}:2:`);
+    expect(line).toContain(`cannot read ${join(dir, "missing.crt")}: no such file`);
+  });
+
+  it("stops with exit code 1 when its port is in use, leaving nothing attached", async ({ skip }) => {
+    if (!root) skip("the agent only gets as far as listening as root");
+    const holder = createServer();
+    const port = await listen(holder);
+    const pinPath = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+    try {
+      const result = await vrfAgent([`--web.listen-address=127.0.0.1:${port}`, `--bpf.pin-path=${pinPath}`]);
+      expect(result.exitCode).toBe(1);
+      expect(theLine(result.stderr)).toBe(`vrf-agent: cannot listen on 127.0.0.1:${port}: address in use`);
+      // It did get that far: the datapath was up (with no VRF on this host, no hook to attach)
+      // and was stopped again before the exit.
+      expect(result.stderr).toMatch(/msg="datapath ready" vrfs=0 /);
+      expect(result.stderr).toMatch(/msg=stopping reason="start failed"/);
+      expect((await stat(pinPath)).isDirectory()).toBe(true);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      await rm(pinPath, { recursive: true, force: true });
+    }
+  });
+
+  it("lists its subcommands for --help", async () => {
+    const result = await vrfAgent(["--help"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("");
+    for (const command of ["status", "check", "cleanup"])
+      expect(result.stdout).toMatch(new RegExp(`vrf-agent ${command} `));
+    expect(result.stdout).toContain("--web.listen-address");
+  });
+
+  it("prints the package's version for --version, on one line", async () => {
+    const result = await vrfAgent(["--version"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(`vrf-agent version ${version}\n`);
+    expect(result.stderr).toBe("");
+  });
+
+  it("says in one line that no agent answers when status finds nothing listening", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/metrics`;
+    const result = await vrfAgent(["status", "--url", url]);
+    expect(result.exitCode).toBe(1);
+    expect(theLine(result.stderr)).toMatch(new RegExp(`^vrf-agent status: no agent answers at ${url} `));
+  });
+
+  describe("cleanup outside a folder of its own under /sys/fs/bpf", () => {
+    // A refusal that failed would go on to rm -rf the path. As nobody it cannot remove anything
+    // that matters (nor the tc filters of a concurrent test), so a broken check fails the test
+    // instead of the machine; the refusal itself needs no privilege.
+    let victim: string;
+    beforeAll(async () => {
+      victim = join(dir, "victim");
+      await mkdir(victim);
+      await writeFile(join(victim, "keep"), "");
+    });
+
+    it.for([
+      ["/etc", "/etc"],
+      ["bpffs itself", "/sys/fs/bpf/"],
+      ["a path that climbs out of bpffs", "/sys/fs/bpf/vrf-agent/../../../..VICTIM"],
+      ["a relative path", "sys/fs/bpf/vrf-agent"],
+    ])("refuses %s with exit code 2", async ([, path = ""], { skip }) => {
+      if (root && asNobody) skip(`run as root it could remove ${path} for real, and ${asNobody}`);
+      const pinPath = path.replace("VICTIM", victim);
+      const result = await vrfAgent(["cleanup", `--bpf.pin-path=${pinPath}`], { nobody: root });
+      expect(result.exitCode).toBe(2);
+      expect(theLine(result.stderr)).toBe(
+        `vrf-agent cleanup: refusing to remove ${pinPath}: not a folder of its own under /sys/fs/bpf`,
+      );
+      expect(existsSync(join(victim, "keep"))).toBe(true);
+    });
+  });
+
+  it("refuses a folder under bpffs that holds another tool's pins, and removes its own", async ({ skip }) => {
+    if (!root) skip("bpffs folders can only be made as root");
+    const foreign = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+    await mkdir(join(foreign, "someone-else"), { recursive: true });
+    try {
+      const refused = await vrfAgent(["cleanup", `--bpf.pin-path=${foreign}`]);
+      expect(refused.exitCode).toBe(2);
+      expect(theLine(refused.stderr)).toBe(
+        `vrf-agent cleanup: refusing to remove ${foreign}: it does not hold vrf-agent's maps`,
+      );
+      expect(existsSync(join(foreign, "someone-else"))).toBe(true);
+    } finally {
+      await rm(foreign, { recursive: true, force: true });
+    }
+    // A folder the agent's maps were pinned into goes, maps and all.
+    const own = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+    const load = `import("${join(projectRoot, "dist", "agent", "native.js")}").then(({ loadNative }) => { const o = new (loadNative().BpfObject)("${join(projectRoot, "build", "bpf", "traffic.bpf.o")}", { pinRoot: "${own}" }); o.load(); o.close(); })`;
+    await execa(process.execPath, ["-e", load]);
+    expect((await readdir(own)).sort()).toEqual(expect.arrayContaining(["ports_dense", "vrf_slots", "iface_slots"]));
+    const removed = await vrfAgent(["cleanup", `--bpf.pin-path=${own}`]);
+    expect(removed.exitCode).toBe(0);
+    expect(existsSync(own)).toBe(false);
+  });
+
+  it("says what works here for check, as root", async ({ skip }) => {
+    if (!root) skip("check as another user fails its privileges line by design");
+    const leftovers = async () =>
+      (await readdir("/sys/fs/bpf")).filter((name) => name.startsWith("vrf-agent-check-")).sort();
+    const before = await leftovers();
+    const result = await vrfAgent(["check"]);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    for (const check of ["privileges", "kernel BTF", "bpffs", "traffic hooks"]) {
+      expect(result.stdout).toMatch(new RegExp(`^ok +${check} {2,}\\S`, "m"));
+    }
+    expect(result.stdout).toMatch(/^The agent can run here/m);
+    // Each hook family was loaded into a throwaway pin folder, and the folder went with it.
+    expect(await leftovers()).toEqual(before);
+  });
+});

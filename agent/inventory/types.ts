@@ -71,16 +71,20 @@ export interface L3mdevSysctls {
   raw: number;
 }
 
-export type ConfigCheck =
-  | "no_unreachable_default_ipv4"
-  | "no_unreachable_default_ipv6"
-  | "l3mdev_rule_missing_ipv4"
-  | "l3mdev_rule_missing_ipv6"
-  | "l3mdev_rule_shadowed_ipv4"
-  | "l3mdev_rule_shadowed_ipv6"
-  | "duplicate_table"
-  | "no_members"
-  | "all_members_down";
+/** Every configuration check, in the order the audit reports them and the metrics list them. */
+export const configChecks = [
+  "no_unreachable_default_ipv4",
+  "no_unreachable_default_ipv6",
+  "l3mdev_rule_missing_ipv4",
+  "l3mdev_rule_missing_ipv6",
+  "l3mdev_rule_shadowed_ipv4",
+  "l3mdev_rule_shadowed_ipv6",
+  "duplicate_table",
+  "no_members",
+  "all_members_down",
+] as const;
+
+export type ConfigCheck = (typeof configChecks)[number];
 
 export interface ConfigProblem {
   vrf: string;

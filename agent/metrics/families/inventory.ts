@@ -1,20 +1,8 @@
 /** What the inventory says: VRFs, members, routes, unreachable defaults, the audit, l3mdev sysctls. */
 import { Gauge, type Registry } from "prom-client";
-import { type ConfigCheck, families } from "../../inventory/types.js";
+import { configChecks, families } from "../../inventory/types.js";
 import type { CollectorRuns } from "../collector.js";
 import type { MetricSources } from "../sources.js";
-
-const checks: readonly ConfigCheck[] = [
-  "no_unreachable_default_ipv4",
-  "no_unreachable_default_ipv6",
-  "l3mdev_rule_missing_ipv4",
-  "l3mdev_rule_missing_ipv6",
-  "l3mdev_rule_shadowed_ipv4",
-  "l3mdev_rule_shadowed_ipv6",
-  "duplicate_table",
-  "no_members",
-  "all_members_down",
-];
 
 export function registerInventory(registry: Registry, sources: MetricSources, runs: CollectorRuns): void {
   const gauge = (name: string, help: string, labelNames: string[]) =>
@@ -77,7 +65,8 @@ export function registerInventory(registry: Registry, sources: MetricSources, ru
                 );
               }
               const failing = new Set(inventory.problems.filter((p) => p.vrf === vrf.name).map((p) => p.check));
-              for (const check of checks) problem.set({ netns, vrf: vrf.name, check }, failing.has(check) ? 1 : 0);
+              for (const check of configChecks)
+                problem.set({ netns, vrf: vrf.name, check }, failing.has(check) ? 1 : 0);
             }
             for (const [protocol, value] of Object.entries(inventory.sysctls)) accept.set({ netns, protocol }, value);
           }

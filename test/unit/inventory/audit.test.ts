@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RawInventory } from "../../../agent/inventory/build.js";
-import type { Family } from "../../../agent/inventory/types.js";
+import { type ConfigCheck, configChecks, type Family } from "../../../agent/inventory/types.js";
 import { build, type JsonObject, labEntries, seedRaw } from "./fixtures.js";
 
 const problemsOf = (raw: RawInventory) => build(raw).problems.map((p) => `${p.vrf} ${p.check}`);
@@ -13,20 +13,9 @@ const everyVrf = (check: string) => ["mgmt", "red", "blue", "green"].map((name) 
 /** Problems of the edited seed, in the audit's order: per VRF, then per check. */
 const expectedOrder = (extra: string[]) => {
   const order = ["mgmt", "red", "blue", "green"];
-  const checks = [
-    "no_unreachable_default_ipv4",
-    "no_unreachable_default_ipv6",
-    "l3mdev_rule_missing_ipv4",
-    "l3mdev_rule_missing_ipv6",
-    "l3mdev_rule_shadowed_ipv4",
-    "l3mdev_rule_shadowed_ipv6",
-    "duplicate_table",
-    "no_members",
-    "all_members_down",
-  ];
   const rank = (problem: string) => {
     const [vrf = "", check = ""] = problem.split(" ");
-    return order.indexOf(vrf) * checks.length + checks.indexOf(check);
+    return order.indexOf(vrf) * configChecks.length + configChecks.indexOf(check as ConfigCheck);
   };
   return [...seedProblems, ...extra].sort((a, b) => rank(a) - rank(b));
 };

@@ -11,6 +11,7 @@ import { parseFlags } from "./config/flags.js";
 import { ConfigError } from "./config/yaml-file.js";
 import { Fatal, serve } from "./daemon.js";
 import { ListenError } from "./http/server.js";
+import { InventoryError } from "./inventory/index.js";
 import { Logger } from "./log/logger.js";
 import { version } from "./version.js";
 
@@ -53,7 +54,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`vrf-agent: ${error.message}\n`);
       process.exit(2);
     }
-    if (error instanceof Fatal || error instanceof ListenError) {
+    if (error instanceof Fatal || error instanceof ListenError || error instanceof InventoryError) {
       process.stderr.write(`vrf-agent: ${error.message}\n`);
       process.exit(error instanceof Fatal ? error.exitCode : 1);
     }

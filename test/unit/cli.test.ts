@@ -30,11 +30,12 @@ const asNobody = root
   : "the test does not run as root, so it cannot switch to another user";
 
 /** Runs the built CLI; `nobody` runs it as user 65534 (the caller checked it can). */
-function vrfAgent(args: string[], options: { nobody?: boolean } = {}) {
+function vrfAgent(args: string[], options: { nobody?: boolean; env?: Record<string, string> } = {}) {
   const argv = [process.execPath, cli, ...args];
   const [file = "", ...rest] = options.nobody ? ["setpriv", ...nobody, ...argv] : argv;
   // NO_COLOR: `check` colours its verdicts when it thinks it may.
-  return execa(file, rest, { reject: false, stripFinalNewline: false, env: { NO_COLOR: "1" }, timeout: 30_000 });
+  const env = { NO_COLOR: "1", ...options.env };
+  return execa(file, rest, { reject: false, stripFinalNewline: false, env, timeout: 30_000 });
 }
 
 /**
@@ -197,6 +198,21 @@ describe("the vrf-agent command on bad input", () => {
       );
       expect(existsSync(join(victim, "keep"))).toBe(true);
     });
+  });
+
+  it("says in one line that iproute2 is missing", async ({ skip }) => {
+    if (!root) skip("the agent stops at the privilege check before it looks for ip");
+    const pinPath = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+    try {
+      // A PATH with nothing on it: the agent itself runs by absolute path, ip cannot be found.
+      const result = await vrfAgent([`--bpf.pin-path=${pinPath}`, "--web.listen-address=127.0.0.1:0"], {
+        env: { PATH: dir },
+      });
+      expect(result.exitCode).toBe(1);
+      expect(theLine(result.stderr)).toMatch(/^vrf-agent: .*iproute2's ip is not installed/);
+    } finally {
+      await rm(pinPath, { recursive: true, force: true });
+    }
   });
 
   it("refuses a folder under bpffs that holds another tool's pins, and removes its own", async ({ skip }) => {

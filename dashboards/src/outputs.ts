@@ -1,0 +1,192 @@
+/**
+ * The files the generator writes, as path and content: the dashboards' JSON and
+ * docs/dashboards.md. The unit tests compare the committed files with these, so a dashboard
+ * changed in TypeScript without `npm run dashboards` fails them.
+ */
+import { dashboards } from "./catalog.js";
+
+export interface GeneratedFile {
+  /** Relative to the project root. */
+  path: string;
+  content: string;
+}
+
+export const docsFile = "docs/dashboards.md";
+
+export function generatedFiles(): GeneratedFile[] {
+  const list = dashboards();
+  return [
+    ...list.map((d) => ({ path: d.file, content: formatJson(sortKeys(d.json)) })),
+    { path: docsFile, content: renderDocs(list) },
+  ];
+}
+
+/** Keys in alphabetical order at every level: the file stays the same whatever order the builders set them in. */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, sortKeys(v)]),
+  );
+}
+
+const lineWidth = 120;
+
+/**
+ * JSON laid out the way the project's formatter (Biome, 2-space indent, 120 columns) lays it
+ * out, so `biome ci` accepts the generated files as they are: objects one key per line, arrays
+ * of plain values on one line when they fit.
+ */
+export function formatJson(value: unknown): string {
+  return `${layout(value, "", 0, 0)}\n`;
+}
+
+/** `column`: where the value starts on its line; `tail`: characters that follow it there (a comma). */
+function layout(value: unknown, indent: string, column: number, tail: number): string {
+  if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    if (value.every((v) => typeof v !== "object" || v === null)) {
+      const flat = `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+      if (column + flat.length + tail <= lineWidth) return flat;
+    }
+    const items = value.map((v, i) => `${inner}${layout(v, inner, inner.length, i < value.length - 1 ? 1 : 0)}`);
+    return `[\n${items.join(",\n")}\n${indent}]`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) return "{}";
+  const lines = entries.map(([k, v], i) => {
+    const key = `${JSON.stringify(k)}: `;
+    return `${inner}${key}${layout(v, inner, inner.length + key.length, i < entries.length - 1 ? 1 : 0)}`;
+  });
+  return `{\n${lines.join(",\n")}\n${indent}}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// docs/dashboards.md
+
+interface PanelJson {
+  type: string;
+  title?: string;
+  description?: string;
+  fieldConfig?: { defaults?: { unit?: string } };
+  targets?: { refId?: string; expr?: string; legendFormat?: string }[];
+}
+
+interface DashboardJson {
+  uid: string;
+  title: string;
+  description?: string;
+  panels?: PanelJson[];
+  templating: { list?: { name: string; label?: string; description?: string; query?: unknown; type: string }[] };
+}
+
+const kinds: Record<string, string> = {
+  stat: "stat",
+  table: "table",
+  timeseries: "time series",
+  "state-timeline": "state timeline",
+};
+
+function renderPanel(panel: PanelJson): string[] {
+  const out = [
+    `#### ${panel.title ?? ""}`,
+    "",
+    `${kinds[panel.type] ?? panel.type}, unit \`${panel.fieldConfig?.defaults?.unit ?? ""}\`. ${panel.description ?? ""}`,
+    "",
+    "```promql",
+  ];
+  const targets = panel.targets ?? [];
+  targets.forEach((t, i) => {
+    if (i > 0) out.push("");
+    // A comment line, still valid PromQL: copy the block into Prometheus as it is.
+    out.push(`# ${t.refId ?? ""}${t.legendFormat ? `, legend ${t.legendFormat}` : ""}`, t.expr ?? "");
+  });
+  out.push("```", "");
+  return out;
+}
+
+function renderDashboard(d: { uid: string; title: string; file: string; json: unknown }): string[] {
+  const json = d.json as DashboardJson;
+  const out = [`## ${d.title}`, "", `\`${d.file}\`, uid \`${d.uid}\`. ${json.description ?? ""}`, ""];
+  for (const panel of json.panels ?? []) {
+    if (panel.type === "row") out.push(`### ${panel.title ?? ""}`, "");
+    else out.push(...renderPanel(panel));
+  }
+  return out;
+}
+
+function renderVariables(d: { json: unknown } | undefined): string[] {
+  const list = (d?.json as DashboardJson | undefined)?.templating.list ?? [];
+  return [
+    "| variable | what it selects | query |",
+    "|---|---|---|",
+    ...list.map((v) => {
+      const query = v.type === "datasource" ? "a Prometheus data source" : `\`${String(v.query ?? "")}\``;
+      return `| \`${v.name}\` (${v.label ?? v.name}) | ${v.description ?? ""} | ${query} |`;
+    }),
+  ];
+}
+
+export function renderDocs(list: { uid: string; title: string; file: string; json: unknown }[]): string {
+  const lines = [
+    "# Dashboards",
+    "",
+    "<!-- Generated by `npm run dashboards` from dashboards/src/: edit the TypeScript, not this file. -->",
+    "",
+    "Four Grafana dashboards for the agent's metrics ([metrics.md](metrics.md)), written in TypeScript",
+    "with Grafana's typed builders (`@grafana/grafana-foundation-sdk`) and generated to JSON ready to",
+    "import. Every query uses only the metrics and labels metrics.md documents, plus Prometheus' own",
+    "`up` and `scrape_duration_seconds`; the unit tests hold them to it.",
+    "",
+    "| dashboard | uid | file | for |",
+    "|---|---|---|---|",
+    ...list.map(
+      (d) => `| ${d.title} | \`${d.uid}\` | \`${d.file}\` | ${(d.json as DashboardJson).description ?? ""} |`,
+    ),
+    "",
+    "## Importing them",
+    "",
+    "The dashboards choose their Prometheus through the `datasource` variable, so importing asks for",
+    "no mapping: pick the Prometheus in the *Data source* drop-down at the top (Grafana's default",
+    "Prometheus is preselected). They are built for Grafana 11.6 and later (dashboard schema 41).",
+    "",
+    "- **By hand**: Dashboards > New > Import > *Upload dashboard JSON file*, one file at a time.",
+    "- **Provisioning**: copy `dashboards/grafana/*.json` into a folder Grafana reads, declared in",
+    "  `/etc/grafana/provisioning/dashboards/vrf-agent.yaml`:",
+    "",
+    "  ```yaml",
+    "  apiVersion: 1",
+    "  providers:",
+    "    - name: vrf-agent",
+    "      folder: vrf-agent",
+    "      type: file",
+    "      options:",
+    "        path: /var/lib/grafana/dashboards/vrf-agent",
+    "  ```",
+    "",
+    "- **HTTP API**: `jq '{dashboard: ., overwrite: true}' dashboards/grafana/vrf-overview.json |",
+    '  curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" --data @-',
+    "  https://grafana.example/api/dashboards/db`, once per file.",
+    "",
+    "Rates use `$__rate_interval`: set the data source's *Scrape interval* to the interval",
+    "Prometheus really scrapes the agents at, so every rate spans at least four scrapes.",
+    "Regenerate after changing `dashboards/src/`: `npm run dashboards`.",
+    "",
+    "## Variables",
+    "",
+    "Every dashboard has the same four (on VRF detail, `vrf` is a single VRF, without All):",
+    "",
+    ...renderVariables(list[0]),
+    "",
+    "Traffic, drop, unreachable and cross-VRF counters come from the datapath, which runs in the",
+    'agent\'s own namespace: they all carry `netns=""`. Picking only a named namespace therefore',
+    "narrows the inventory panels and empties the traffic ones.",
+    "",
+  ];
+  for (const d of list) lines.push(...renderDashboard(d));
+  return `${lines.join("\n").trimEnd()}\n`;
+}

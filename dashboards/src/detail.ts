@@ -9,11 +9,10 @@ import {
   statPanel,
   tablePanel,
   timeSeries,
+  vrfSeries as vrf,
   vrfDashboard,
   zeroIsGood,
 } from "./shared.js";
-
-const vrf = (metric: string, ...extra: string[]) => series(metric, "vrf", ...extra);
 
 export function detailDashboard(): dashboard.Dashboard {
   return vrfDashboard({

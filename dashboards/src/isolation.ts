@@ -13,11 +13,11 @@ import {
   statPanel,
   tablePanel,
   timeSeries,
+  vrfSeries as vrf,
   vrfDashboard,
   zeroIsGood,
 } from "./shared.js";
 
-const vrf = (metric: string, ...extra: string[]) => series(metric, "vrf", ...extra);
 const pair = "instance, src_vrf, dst_vrf";
 const pairLegend = "{{src_vrf}} -> {{dst_vrf}} ({{instance}})";
 /** Pairs the agent's config declares expected: what the leak views leave out. */

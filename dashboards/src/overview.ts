@@ -10,11 +10,11 @@ import {
   steps,
   tablePanel,
   timeSeries,
+  vrfSeries as vrf,
   vrfDashboard,
   zeroIsGood,
 } from "./shared.js";
 
-const vrf = (metric: string, ...extra: string[]) => series(metric, "vrf", ...extra);
 /** Series per VRF: `instance` too, since two routers may both have a VRF called red. */
 const perVrf = "instance, vrf";
 /** The inventory table's row key: one row per VRF per namespace per agent. */

@@ -36,6 +36,9 @@ export function series(metric: string, scope: Scope, ...extra: string[]): string
   return `${metric}{${[...matchers, ...extra].join(", ")}}`;
 }
 
+/** A series selector filtered by the dashboard's VRF variable too. */
+export const vrfSeries = (metric: string, ...extra: string[]) => series(metric, "vrf", ...extra);
+
 /**
  * A cross-VRF metric for the pairs with either end in $vrf: a leak from red into blue concerns
  * both tenants, so it shows on both views. `wrap` applies to each side (e.g. a rate); `or`

@@ -7,6 +7,7 @@ import {
   series,
   states,
   statPanel,
+  stoppedPacketsStat,
   tablePanel,
   timeSeries,
   vrfSeries as vrf,
@@ -72,29 +73,21 @@ export function detailDashboard(): dashboard.Dashboard {
             sparkline: true,
             named: true,
           }),
-          statPanel({
+          stoppedPacketsStat({
             title: "Dropped",
             description:
               "Packets per second the kernel dropped on the VRF's interfaces. Above a trickle: Drops by kernel reason says why.",
-            unit: units.PacketsPerSecond,
             width: 4,
-            height: 4,
-            queries: [{ expr: `sum(${rate(vrf("vrf_drops_total"))})`, legend: "dropped" }],
-            sparkline: true,
-            // The counters exist once something was dropped (or hit): none yet is 0.
-            noValue: "0",
+            metric: "vrf_drops_total",
+            legend: "dropped",
           }),
-          statPanel({
+          stoppedPacketsStat({
             title: "Unreachable-route hits",
             description:
               "Forwarded packets per second whose lookup in this VRF's table found an unreachable, blackhole or prohibit route, or none. Above 0: the panel by family and route type says which.",
-            unit: units.PacketsPerSecond,
             width: 4,
-            height: 4,
-            queries: [{ expr: `sum(${rate(vrf("vrf_unreachable_hits_total"))})`, legend: "hits" }],
-            sparkline: true,
-            // The counters exist once something was dropped (or hit): none yet is 0.
-            noValue: "0",
+            metric: "vrf_unreachable_hits_total",
+            legend: "hits",
           }),
         ],
       },

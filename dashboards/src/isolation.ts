@@ -11,6 +11,7 @@ import {
   series,
   states,
   statPanel,
+  stoppedPacketsStat,
   tablePanel,
   timeSeries,
   vrfSeries as vrf,
@@ -57,17 +58,13 @@ export function isolationDashboard(): dashboard.Dashboard {
             queries: [{ expr: `sum(${vrf("vrf_config_problem", `check=~"${leakChecks}"`)})`, legend: "failing" }],
             thresholds: zeroIsGood(),
           }),
-          statPanel({
+          stoppedPacketsStat({
             title: "Unreachable-route hits",
             description:
               "Forwarded packets per second stopped by an unreachable, blackhole or prohibit route, or by no route, in the selected VRFs. The unreachable default doing its job shows here; a spike means a tenant is sending to destinations it cannot reach.",
-            unit: units.PacketsPerSecond,
             width: 6,
-            height: 4,
-            queries: [{ expr: `sum(${rate(vrf("vrf_unreachable_hits_total"))})`, legend: "hits" }],
-            sparkline: true,
-            // The counters exist once something was dropped (or hit): none yet is 0.
-            noValue: "0",
+            metric: "vrf_unreachable_hits_total",
+            legend: "hits",
           }),
         ],
       },

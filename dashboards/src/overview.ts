@@ -8,6 +8,7 @@ import {
   series,
   statPanel,
   steps,
+  stoppedPacketsStat,
   tablePanel,
   timeSeries,
   vrfSeries as vrf,
@@ -78,17 +79,13 @@ export function overviewDashboard(): dashboard.Dashboard {
             queries: [{ expr: `sum(${rate(vrf("vrf_receive_packets_total"))})`, legend: "received" }],
             sparkline: true,
           }),
-          statPanel({
+          stoppedPacketsStat({
             title: "Dropped",
             description:
               "Packets per second the kernel dropped on the selected VRFs' interfaces. Compare with Packets in; the Drops per VRF panel says where, the VRF detail dashboard why (kernel drop reason).",
-            unit: units.PacketsPerSecond,
             width: 4,
-            height: 4,
-            queries: [{ expr: `sum(${rate(vrf("vrf_drops_total"))})`, legend: "dropped" }],
-            sparkline: true,
-            // The counters exist once something was dropped (or hit): none yet is 0.
-            noValue: "0",
+            metric: "vrf_drops_total",
+            legend: "dropped",
           }),
         ],
       },

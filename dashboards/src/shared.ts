@@ -11,6 +11,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
+import * as units from "@grafana/grafana-foundation-sdk/units";
 
 /** Every panel and variable queries the Prometheus picked in $datasource, so the JSON imports without asking. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, substituted by Grafana.
@@ -280,6 +281,25 @@ export function statPanel(options: StatOptions): stat.PanelBuilder {
   if (options.mappings) panel.mappings(options.mappings);
   if (options.noValue !== undefined) panel.noValue(options.noValue);
   return panel;
+}
+
+/**
+ * The selected VRFs' rate of packets the kernel stopped (dropped, or ended on an unreachable
+ * route), with its history. These counters exist only once something happened: none yet reads 0.
+ */
+export function stoppedPacketsStat(
+  options: Pick<PanelText, "title" | "description" | "width"> & { metric: string; legend: string },
+): stat.PanelBuilder {
+  return statPanel({
+    title: options.title,
+    description: options.description,
+    unit: units.PacketsPerSecond,
+    width: options.width,
+    height: 4,
+    queries: [{ expr: `sum(${rate(vrfSeries(options.metric))})`, legend: options.legend }],
+    sparkline: true,
+    noValue: "0",
+  });
 }
 
 export interface StateTimelineOptions extends PanelText {

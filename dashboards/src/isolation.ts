@@ -8,7 +8,6 @@ import {
   increaseOverRange,
   labelColumns,
   rate,
-  series,
   states,
   statPanel,
   stoppedPacketsStat,

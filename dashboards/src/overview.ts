@@ -5,7 +5,6 @@ import {
   commonPanels,
   labelColumns,
   rate,
-  series,
   statPanel,
   steps,
   stoppedPacketsStat,

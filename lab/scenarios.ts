@@ -171,6 +171,18 @@ export async function removeUnreachableDefault(lab: Lab, options: { vrf: string;
   ]);
 }
 
+/** An endless UDP stream (udp-burst with count 0) from a member's peer, one datagram per interval. */
+const udpStream = (lab: Lab, from: string, to: string, size: number, intervalMs: number) =>
+  inPeer(from, lab.node("udp-burst", [to, "9", "0", String(size), String(intervalMs)]));
+
+/** Starts a named UDP stream in the background; `lab.kill(name)` stops it. */
+export async function startUdpStream(
+  lab: Lab,
+  options: { name: string; from: string; to: string; intervalMs: number; size?: number },
+): Promise<void> {
+  await lab.spawn(options.name, udpStream(lab, options.from, options.to, options.size ?? 100, options.intervalMs));
+}
+
 /**
  * Steady mixed traffic for `npm run lab`: pings in both families to every addressed member, a
  * UDP stream, and a trickle to an unrouted destination. Names are returned for stopping.
@@ -190,7 +202,7 @@ export async function startSteadyTraffic(lab: Lab, topology: Topology = seedTopo
   if (first?.member.addresses !== undefined) {
     const name = first.member.name;
     flows.push(
-      [`udp-${name}`, inPeer(name, lab.node("udp-burst", [host(first.member.addresses.ipv4), "9", "0", "512", "100"]))],
+      [`udp-${name}`, udpStream(lab, name, host(first.member.addresses.ipv4), 512, 100)],
       [`unreachable-${name}`, inPeer(name, ["ping", "-4", "-q", "-i", "5", unroutedDestination.ipv4])],
     );
   }

@@ -19,6 +19,7 @@ import {
   applyTopology,
   removeUnreachableDefault,
   startSteadyTraffic,
+  startUdpStream,
   unroutedDestination,
 } from "../../lab/scenarios.js";
 import { type Prometheus, startPrometheus } from "../support/prometheus.js";
@@ -89,20 +90,8 @@ describe("dashboards and rules against a real Prometheus scraping the lab", () =
   describe("with a leak, unreachable traffic and a VRF missing its unreachable default", () => {
     beforeAll(async () => {
       const leak = await addLeak(lab, { from: "red", to: "blue" });
-      await lab.spawn("leak", [
-        "ip",
-        "netns",
-        "exec",
-        "peer-eth1",
-        ...lab.node("udp-burst", [leak.destination, "9", "0", "100", "50"]),
-      ]);
-      await lab.spawn("unrouted", [
-        "ip",
-        "netns",
-        "exec",
-        "peer-eth3",
-        ...lab.node("udp-burst", [unroutedDestination.ipv4, "9", "0", "100", "100"]),
-      ]);
+      await startUdpStream(lab, { name: "leak", from: "eth1", to: leak.destination, intervalMs: 50 });
+      await startUdpStream(lab, { name: "unrouted", from: "eth3", to: unroutedDestination.ipv4, intervalMs: 100 });
       await removeUnreachableDefault(lab, { vrf: "green", family: "ipv4" });
       await eventually("the leak alert", leakAlerts, (alerts) => alerts.length > 0);
     });

@@ -44,6 +44,11 @@ export interface HookStatus {
 export type TcMode = "auto" | "tcx" | "legacy";
 export type SlotKind = "vrf" | "iface";
 
+/** Traffic counters by slot, as read in one go. */
+export interface TrafficTable {
+  at(slot: number): Traffic | undefined;
+}
+
 /** Overwrites an array entry with zeros; for per-CPU maps, every CPU's copy. */
 function zeroEntry(map: BpfMap | undefined, index: number): void {
   const key = u32Key(index);
@@ -199,21 +204,22 @@ export class Datapath {
     zeroEntry(this.map("traffic", "iface_traffic"), slot);
   }
 
-  /** Packets and bytes per VRF slot (index = slot). */
-  vrfTraffic(): Traffic[] {
+  /** Packets and bytes per VRF slot. */
+  vrfTraffic(): TrafficTable {
     return this.readTraffic("vrf_traffic", limits.vrfs);
   }
 
-  /** Packets and bytes per interface slot (index = slot). */
-  ifaceTraffic(): Traffic[] {
+  /** Packets and bytes per interface slot. */
+  ifaceTraffic(): TrafficTable {
     return this.readTraffic("iface_traffic", limits.ifaces);
   }
 
-  private readTraffic(name: string, entries: number): Traffic[] {
+  /** One batched read of the map; a slot is decoded only when asked for (a scrape needs the used few). */
+  private readTraffic(name: string, entries: number): TrafficTable {
     const map = this.map("traffic", name);
-    if (map === undefined) return [];
+    if (map === undefined) return { at: () => undefined };
     const u64s = map.sumAllU64();
-    return Array.from({ length: entries }, (_, slot) => decodeTraffic(u64s, slot));
+    return { at: (slot) => (slot >= 0 && slot < entries ? decodeTraffic(u64s, slot) : undefined) };
   }
 
   cross(): CrossCount[] {

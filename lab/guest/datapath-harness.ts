@@ -87,8 +87,8 @@ async function snapshot(): Promise<void> {
   const { vrfTraffic, ifaceTraffic, kernel } = consistentReading();
   const file = join(out, `datapath-${++snapshots}.json`);
   const body = {
-    vrf: Object.fromEntries([...vrfSlot].map(([name, slot]) => [name, vrfTraffic[slot]])),
-    iface: Object.fromEntries(watched.map((l) => [l.ifname, ifaceTraffic[l.ifindex]])),
+    vrf: Object.fromEntries([...vrfSlot].map(([name, slot]) => [name, vrfTraffic.at(slot)])),
+    iface: Object.fromEntries(watched.map((l) => [l.ifname, ifaceTraffic.at(l.ifindex)])),
     kernel,
     cross: datapath
       .cross()

@@ -32,7 +32,7 @@ describe("tc programs on crafted frames", () => {
   });
 
   const run = (program: "vrf_ingress" | "vrf_egress", data: Buffer, ingressIfindex = 0) => {
-    const before = { vrf: datapath.vrfTraffic()[1], iface: datapath.ifaceTraffic()[1], cross: datapath.cross() };
+    const before = { vrf: datapath.vrfTraffic().at(1), iface: datapath.ifaceTraffic().at(1), cross: datapath.cross() };
     const result = datapath
       .program("traffic", program)
       .testRun({ data, ctx: skbContext({ ifindex: lo, ingressIfindex }), repeat });
@@ -43,8 +43,8 @@ describe("tc programs on crafted frames", () => {
       bytes: subtract(a?.bytes, b?.bytes),
     });
     return {
-      vrf: diff(datapath.vrfTraffic()[1], before.vrf),
-      iface: diff(datapath.ifaceTraffic()[1], before.iface),
+      vrf: diff(datapath.vrfTraffic().at(1), before.vrf),
+      iface: diff(datapath.ifaceTraffic().at(1), before.iface),
       cross: datapath.cross().map((c) => {
         const old = before.cross.find((o) => o.srcVrf === c.srcVrf && o.dstVrf === c.dstVrf);
         return { ...c, packets: c.packets - (old?.packets ?? 0), bytes: c.bytes - (old?.bytes ?? 0) };

@@ -56,7 +56,7 @@ describe.each([
     );
     await rig.veth.inPeer(["ping", "-c", "20", "-i", "0.01", "-q", rig.veth.address]);
     const after = await rig.veth.stats();
-    const iface = rig.datapath.ifaceTraffic()[9];
+    const iface = rig.datapath.ifaceTraffic().at(9);
     hooks.ingress.close();
     hooks.egress.close();
     const counted: LinkStats = {
@@ -72,7 +72,7 @@ describe.each([
       txBytes: after.txBytes - before.txBytes,
     });
     expect(iface?.packets.rx.ipv4).toBeGreaterThanOrEqual(20);
-    expect(rig.datapath.vrfTraffic()[5]).toEqual(iface);
+    expect(rig.datapath.vrfTraffic().at(5)).toEqual(iface);
   });
 
   it("leaves no filter, qdisc or link of its own behind", async () => {
@@ -126,7 +126,7 @@ describe("attachment etiquette", () => {
       hooks.ingress.close();
       hooks.egress.close();
       expect(far.ifindex).toBe(5000);
-      expect(rig.datapath.vrfTraffic()[6]?.packets.rx.ipv4).toBe(5);
+      expect(rig.datapath.vrfTraffic().at(6)?.packets.rx.ipv4).toBe(5);
     } finally {
       await far.remove();
     }

@@ -90,12 +90,12 @@ export function registerDatapath(registry: Registry, sources: MetricSources, run
       const vrfName = sources.slots("vrf");
       const vrfTraffic = datapath.vrfTraffic();
       for (const [slot, entry] of vrfName) {
-        const traffic = vrfTraffic[slot];
+        const traffic = vrfTraffic.at(slot);
         if (traffic) add(vrf, traffic, { netns, vrf: entry.name });
       }
       const ifaceTraffic = datapath.ifaceTraffic();
       for (const [slot, entry] of sources.slots("iface")) {
-        const traffic = ifaceTraffic[slot];
+        const traffic = ifaceTraffic.at(slot);
         const owner = vrfName.get(entry.vrf)?.name;
         if (traffic && owner !== undefined) add(iface, traffic, { netns, vrf: owner, interface: entry.name });
       }

@@ -1,18 +1,16 @@
 #!/usr/bin/env node
+/**
+ * The `vrf-agent` command: the daemon by default, and `status`, `check`, `cleanup`. It only
+ * routes: each command lives in its own module. Every failure, whichever command it comes from,
+ * ends here as one line and an exit code (1 runtime, 2 usage and configuration), never a stack trace.
+ */
 import { runCheckCommand } from "./commands/check.js";
 import { runCleanupCommand } from "./commands/cleanup.js";
 import { runStatusCommand } from "./commands/status.js";
 import { parseFlags } from "./config/flags.js";
-/**
- * The `vrf-agent` command: the daemon by default, and `status`, `check`, `cleanup`. It only
- * routes: each command lives in its own module. Expected failures print one line and exit
- * with 1 (runtime) or 2 (usage and configuration), never a stack trace.
- */
-import { ConfigError } from "./config/yaml-file.js";
-import { Fatal, serve } from "./daemon.js";
-import { ListenError } from "./http/server.js";
-import { InventoryError } from "./inventory/index.js";
+import { serve } from "./daemon.js";
 import { Logger } from "./log/logger.js";
+import { oneLine } from "./operator-error.js";
 import { version } from "./version.js";
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
@@ -30,9 +28,7 @@ Commands:
 Run "vrf-agent <command> --help" for a command's flags.
 `;
 
-async function main(argv: string[]): Promise<number> {
-  const command = argv[0] && commands[argv[0]];
-  if (command) return command(argv.slice(1));
+async function runDaemon(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv, { name: "vrf-agent", version });
   if (parsed.kind === "error") {
     process.stderr.write(`vrf-agent: ${parsed.message}\n`);
@@ -47,21 +43,15 @@ async function main(argv: string[]): Promise<number> {
   return serve(parsed.options, log);
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+const name = argv[0] !== undefined && Object.hasOwn(commands, argv[0]) ? argv[0] : undefined;
+const run = name ? (commands[name] as (argv: string[]) => Promise<number>)(argv.slice(1)) : runDaemon(argv);
+run.then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`vrf-agent: ${error.message}\n`);
-      process.exit(2);
-    }
-    if (error instanceof Fatal || error instanceof ListenError || error instanceof InventoryError) {
-      process.stderr.write(`vrf-agent: ${error.message}\n`);
-      process.exit(error instanceof Fatal ? error.exitCode : 1);
-    }
-    // Anything else is a bug: say so, with what is needed to report it.
-    process.stderr.write(
-      `vrf-agent: unexpected error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exit(1);
+    const { message, exitCode } = oneLine(error);
+    process.stderr.write(`vrf-agent${name ? ` ${name}` : ""}: ${message}\n`);
+    if (process.env.VRF_AGENT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exit(exitCode);
   },
 );

@@ -14,20 +14,11 @@ import { listNamespaces, readInventory, watchInventory } from "./inventory/index
 import type { Inventory } from "./inventory/types.js";
 import type { Logger } from "./log/logger.js";
 import { loadNative } from "./native.js";
+import { OperatorError } from "./operator-error.js";
 import { version } from "./version.js";
 
 /** Past this, a stop that hangs is cut short: a supervisor asked for the process to end. */
 const forcedExitMs = 10_000;
-
-/** A failure to report as one line with an exit code, not as a stack trace. */
-export class Fatal extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 interface Stoppable {
   name: string;
@@ -72,7 +63,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
   const web = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : emptyWebConfig();
   for (const note of web.notes) log.info(note, { component: "web" });
   if (process.geteuid?.() !== 0) {
-    throw new Fatal(
+    throw new OperatorError(
       // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
       "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): run it with sudo; `vrf-agent check` says more",
     );
@@ -81,10 +72,10 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
   try {
     addon = loadNative();
   } catch (error) {
-    throw new Fatal(error instanceof Error ? error.message : String(error));
+    throw new OperatorError(error instanceof Error ? error.message : String(error));
   }
   await mkdir(options.bpfPinPath, { recursive: true }).catch((error: Error) => {
-    throw new Fatal(
+    throw new OperatorError(
       `cannot use ${options.bpfPinPath} for pinned counters: ${error.message} (is bpffs mounted at /sys/fs/bpf?)`,
     );
   });

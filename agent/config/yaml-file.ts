@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
+import { OperatorError, systemReason } from "../operator-error.js";
 
 export interface ConfigIssue {
   /** The field as written in the file (`hooks.tc`, `expected_cross_vrf[1].to`); empty for syntax errors. */
@@ -14,12 +15,13 @@ export interface ConfigIssue {
   column?: number;
 }
 
-export class ConfigError extends Error {
+/** Configuration problems are usage errors: exit code 2, as for a bad flag. */
+export class ConfigError extends OperatorError {
   constructor(
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(issues.map((issue) => formatIssue(file, issue)).join("\n"));
+    super(issues.map((issue) => formatIssue(file, issue)).join("\n"), 2);
     this.name = "ConfigError";
   }
 }
@@ -38,16 +40,9 @@ export async function readConfigFile(file: string): Promise<string> {
   }
 }
 
-/** Node's fs messages repeat the path and the syscall; an operator needs only the reason. */
+/** An fs failure in a few words: the caller has already named the file. */
 export function fsReason(error: unknown): string {
-  const reasons: Record<string, string> = {
-    ENOENT: "no such file",
-    EACCES: "permission denied",
-    EISDIR: "is a directory, not a file",
-    ENOTDIR: "a parent is not a directory",
-  };
-  const code = (error as { code?: string }).code;
-  return (code && reasons[code]) ?? (error instanceof Error ? error.message : String(error));
+  return systemReason(error) ?? (error instanceof Error ? error.message : String(error));
 }
 
 export type FieldPath = readonly PropertyKey[];

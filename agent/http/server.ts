@@ -10,6 +10,7 @@ import type { TLSSocket } from "node:tls";
 import { formatListenAddress, type ListenAddress } from "../config/listen-address.js";
 import type { WebConfig } from "../config/web-config.js";
 import type { Logger } from "../log/logger.js";
+import { OperatorError } from "../operator-error.js";
 import { BasicAuth } from "./basic-auth.js";
 import { landingPage } from "./landing-page.js";
 import { httpsOptions, refusal } from "./tls-options.js";
@@ -33,7 +34,7 @@ export interface HttpServerOptions {
 }
 
 /** A listen failure in one line, e.g. `cannot listen on :9852: address in use`. */
-export class ListenError extends Error {
+export class ListenError extends OperatorError {
   constructor(
     message: string,
     readonly code: string | undefined,

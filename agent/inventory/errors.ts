@@ -3,8 +3,9 @@
  * whose output it was, so the caller can count it, log it and try again on the next change.
  */
 import type { z } from "zod";
+import { OperatorError } from "../operator-error.js";
 
-export class InventoryError extends Error {
+export class InventoryError extends OperatorError {
   override name = "InventoryError";
 }
 

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { projectRoot } from "./project-root.js";
+import { OperatorError } from "./operator-error.js";
 
 export type LibbpfLogLevel = "warn" | "info" | "debug";
 
@@ -56,6 +57,8 @@ export interface BpfObjectOptions {
    * pinned there. Closing the object never unpins.
    */
   pinRoot?: string;
+  /** false: no map is pinned or reused from bpffs (a trial load that leaves nothing behind). */
+  pin?: boolean;
 }
 
 /**
@@ -79,6 +82,8 @@ export interface BpfObject {
   program(name: string): BpfProgram;
   /** Including libbpf's internal maps, such as `<object>.rodata`. */
   mapNames(): string[];
+  /** The maps pinned at load (`<pinRoot>/<name>`): what this object leaves on bpffs. */
+  pinnedMapNames(): string[];
   programNames(): string[];
   /** Idempotent; also runs when the object is garbage-collected or the environment ends. */
   close(): void;
@@ -230,12 +235,24 @@ export interface NativeAddon {
    * members in declaration order.
    */
   btfEnums(nameContains: string): Record<string, [name: string, value: number][]>;
+  /** Mounts a bpf file system at `path` (mode 0700); needs CAP_SYS_ADMIN. */
+  mountBpffs(path: string): void;
+  /** flock(fd, LOCK_EX | LOCK_NB): false when another process holds the lock. */
+  tryLock(fd: number): boolean;
   BpfObject: new (path: string, options?: BpfObjectOptions) => BpfObject;
 }
 
 const addonRelativePath = join("native", "build", "Release", "vrf_agent_native.node");
 
-const addonFunctions = ["libbpfVersion", "tcxSupported", "setLogger", "btfEnums", "BpfObject"] as const;
+const addonFunctions = [
+  "libbpfVersion",
+  "tcxSupported",
+  "setLogger",
+  "btfEnums",
+  "mountBpffs",
+  "tryLock",
+  "BpfObject",
+] as const;
 
 function isNativeAddon(value: unknown): value is NativeAddon {
   if (typeof value !== "object" || value === null) return false;
@@ -248,12 +265,12 @@ export function loadNative(): NativeAddon {
   // Checked up front so a missing build gets an actionable message, not
   // require()'s generic "Cannot find module".
   if (!existsSync(addonPath)) {
-    throw new Error(`native addon not built: run npm run build (missing ${addonPath})`);
+    throw new OperatorError(`the native addon is not built: run npm run build (missing ${addonPath})`);
   }
   const addon: unknown = createRequire(import.meta.url)(addonPath);
   // A stale .node from an older build could lack newer exports.
   if (!isNativeAddon(addon)) {
-    throw new Error(`native addon at ${addonPath} does not export the expected API: run npm run build`);
+    throw new OperatorError(`the native addon at ${addonPath} is from another version: run npm run build`);
   }
   return addon;
 }

@@ -4,16 +4,15 @@
  * and configuration. Every module's own error (config, listen, inventory) is one of these, and
  * the CLI's last resort (`oneLine`) words whatever else escapes, so nothing ends in a stack trace.
  */
-import { isBpfError } from "./native.js";
-
 export type ExitCode = 1 | 2;
 
 export class OperatorError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode = 1,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = "OperatorError";
   }
 }
@@ -41,7 +40,8 @@ export function systemReason(error: unknown): string | undefined {
  */
 export function oneLine(error: unknown): { message: string; exitCode: ExitCode } {
   if (error instanceof OperatorError) return { message: error.message, exitCode: error.exitCode };
-  if (isBpfError(error)) return { message: error.message.split("\n")[0] ?? error.message, exitCode: 1 };
+  // The addon's BpfError (agent/native.ts): "<op>: <reason> (<context>)", then libbpf's log.
+  if (error instanceof Error && error.name === "BpfError") return { message: error.message.split("\n")[0] ?? error.message, exitCode: 1 };
   const reason = systemReason(error);
   if (reason !== undefined) {
     const { syscall, path } = error as { syscall?: string; path?: string };

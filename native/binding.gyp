@@ -15,6 +15,7 @@
         "src/map_ops.cc",
         "src/netlink.cc",
         "src/object.cc",
+        "src/pin_fs.cc",
         "src/program.cc",
         "src/rodata.cc",
         "src/tc.cc",

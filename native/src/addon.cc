@@ -7,6 +7,7 @@
 #include "link.h"
 #include "map.h"
 #include "object.h"
+#include "pin_fs.h"
 #include "program.h"
 #include "version.h"
 
@@ -24,6 +25,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tcxSupported", Napi::Function::New(env, TcxSupportedJs, "tcxSupported"));
   exports.Set("setLogger", Napi::Function::New(env, SetLoggerJs, "setLogger"));
   exports.Set("btfEnums", Napi::Function::New(env, BtfEnumsJs, "btfEnums"));
+  exports.Set("mountBpffs", Napi::Function::New(env, MountBpffsJs, "mountBpffs"));
+  exports.Set("tryLock", Napi::Function::New(env, TryLockJs, "tryLock"));
   exports.Set("BpfObject", BpfObject::DefineClass(env));
   return exports;
 }

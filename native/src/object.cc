@@ -25,6 +25,15 @@ std::vector<std::string> MapNames(bpf_object* object) {
   return names;
 }
 
+std::vector<std::string> PinnedMapNames(bpf_object* object) {
+  std::vector<std::string> names;
+  bpf_map* map;
+  bpf_object__for_each_map(map, object) {
+    if (bpf_map__pin_path(map) != nullptr) names.emplace_back(bpf_map__name(map));
+  }
+  return names;
+}
+
 std::vector<std::string> ProgramNames(bpf_object* object) {
   std::vector<std::string> names;
   bpf_program* program;
@@ -51,6 +60,7 @@ Napi::Function BpfObject::DefineClass(Napi::Env env) {
           InstanceMethod<&BpfObject::JS_map>("map"),
           InstanceMethod<&BpfObject::JS_program>("program"),
           InstanceMethod<&BpfObject::JS_mapNames>("mapNames"),
+          InstanceMethod<&BpfObject::JS_pinnedMapNames>("pinnedMapNames"),
           InstanceMethod<&BpfObject::JS_programNames>("programNames"),
           InstanceMethod<&BpfObject::JS_close>("close"),
           InstanceAccessor<&BpfObject::JS_path>("path"),
@@ -64,14 +74,15 @@ BpfObject::BpfObject(const Napi::CallbackInfo& info)
   path_ = ArgString(info, 0, "path");
   const std::optional<Napi::Object> options = ArgOptions(info, 1, "options");
   const std::optional<std::string> pin_root = options ? OptionString(*options, "pinRoot") : std::nullopt;
+  const bool pin = (options ? OptionBool(*options, "pin") : std::nullopt).value_or(true);
   LibbpfCall call(state_.log);
-  if (const int err = Open(pin_root); err < 0) ThrowBpfError(info.Env(), "open", err, path_, call.Tail(kLoadLogLines));
+  if (const int err = Open(pin_root, pin); err < 0) ThrowBpfError(info.Env(), "open", err, path_, call.Tail(kLoadLogLines));
   state_.objects.insert(this);
 }
 
 BpfObject::~BpfObject() { Close(); }
 
-int BpfObject::Open(const std::optional<std::string>& pin_root) {
+int BpfObject::Open(const std::optional<std::string>& pin_root, bool pin) {
   bpf_object_open_opts opts;
   std::memset(&opts, 0, sizeof(opts));
   opts.sz = sizeof(opts);
@@ -80,6 +91,9 @@ int BpfObject::Open(const std::optional<std::string>& pin_root) {
   bpf_object* object = bpf_object__open_file(path_.c_str(), &opts);
   if (object == nullptr) return -errno;
   object_.reset(object);
+  // A map without a pin path is neither reused from nor pinned to bpffs.
+  bpf_map* map;
+  if (!pin) bpf_object__for_each_map(map, object) bpf_map__set_pin_path(map, nullptr);
   return 0;
 }
 
@@ -190,6 +204,10 @@ Napi::Value BpfObject::JS_program(const Napi::CallbackInfo& info) {
 
 Napi::Value BpfObject::JS_mapNames(const Napi::CallbackInfo& info) {
   return ToArray(info.Env(), MapNames(Require("map names")));
+}
+
+Napi::Value BpfObject::JS_pinnedMapNames(const Napi::CallbackInfo& info) {
+  return ToArray(info.Env(), PinnedMapNames(Require("pinned map names")));
 }
 
 Napi::Value BpfObject::JS_programNames(const Napi::CallbackInfo& info) {

@@ -52,7 +52,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   void Release(ObjectChild* child);
 
  private:
-  int Open(const std::optional<std::string>& pin_root);
+  int Open(const std::optional<std::string>& pin_root, bool pin);
   int Load();
   int SetMaxEntries(bpf_map* map, std::uint32_t entries);
   int ReuseMap(bpf_map* map, int fd);
@@ -67,6 +67,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value JS_map(const Napi::CallbackInfo& info);
   Napi::Value JS_program(const Napi::CallbackInfo& info);
   Napi::Value JS_mapNames(const Napi::CallbackInfo& info);
+  Napi::Value JS_pinnedMapNames(const Napi::CallbackInfo& info);
   Napi::Value JS_programNames(const Napi::CallbackInfo& info);
   Napi::Value JS_close(const Napi::CallbackInfo& info);
   Napi::Value JS_path(const Napi::CallbackInfo& info);

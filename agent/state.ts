@@ -8,7 +8,7 @@ import { dropReasonName } from "./datapath/drop-reasons.js";
 import type { SlotEntry } from "./datapath/layout.js";
 import type { Inventory } from "./inventory/types.js";
 import type { AgentFacts, MetricSources } from "./metrics/sources.js";
-import type { Reconciler } from "./reconcile/reconciler.js";
+import type { Reconciler, Uncounted } from "./reconcile/reconciler.js";
 
 export class AgentState implements MetricSources {
   private readonly latest = new Map<string, Inventory>();
@@ -20,13 +20,22 @@ export class AgentState implements MetricSources {
     readonly datapath: Datapath | undefined,
     private readonly reconciler: Reconciler | undefined,
     private readonly dropNames: Map<number, string>,
-    readonly expectedCross: readonly { from: string; to: string }[],
+    /** Replaced when a reloaded config declares other pairs. */
+    public expectedCross: readonly { from: string; to: string }[],
   ) {}
+
+  /** Maps the agent pinned that are gone from its pin folder (someone removed them while it ran). */
+  pinsMissing = 0;
 
   /** Records a fresh inventory of its namespace and how long reading it took. */
   updated(inventory: Inventory, seconds: number): void {
     this.latest.set(inventory.netns, inventory);
     this.refreshSeconds = seconds;
+  }
+
+  /** Drops a namespace the agent no longer inventories, so its series go. */
+  forget(netns: string): void {
+    this.latest.delete(netns);
   }
 
   refreshFailed(): void {
@@ -47,6 +56,10 @@ export class AgentState implements MetricSources {
 
   hookCounts(): Map<string, number> {
     return this.reconciler?.hookCounts() ?? new Map();
+  }
+
+  uncounted(): Iterable<Uncounted> {
+    return this.reconciler?.uncounted.values() ?? [];
   }
 
   attachErrors(): number {

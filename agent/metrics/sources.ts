@@ -5,6 +5,7 @@
 import type { Datapath } from "../datapath/datapath.js";
 import type { SlotEntry } from "../datapath/layout.js";
 import type { Inventory } from "../inventory/types.js";
+import type { Uncounted } from "../reconcile/reconciler.js";
 
 export interface AgentFacts {
   version: string;
@@ -26,5 +27,9 @@ export interface MetricSources {
   expectedCross: readonly { from: string; to: string }[];
   hookCounts(): Map<string, number>;
   attachErrors(): number;
+  /** Watched interfaces that are not counted right now, and why. */
+  uncounted(): Iterable<Uncounted>;
   inventoryRefresh(): { seconds: number; errors: number };
+  /** Maps the agent pinned that are gone from its pin folder. */
+  pinsMissing: number;
 }

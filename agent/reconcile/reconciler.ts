@@ -26,6 +26,15 @@ export interface ReconcileOutcome {
   failures: AttachFailure[];
 }
 
+/** Why a watched interface is not counted right now. */
+export type UncountedReason = "no_vrf_slot" | "no_interface_slot" | "port_map_full" | "port_update_failed" | "attach_failed";
+
+export interface Uncounted {
+  ifname: string;
+  vrf: string;
+  reason: UncountedReason;
+}
+
 export interface ReconcilerOptions {
   tcMode: TcMode;
   /** Whether tc will attach in legacy mode here (leftover filters exist only then). */
@@ -40,6 +49,8 @@ export class Reconciler {
   private readonly hooks = new Map<number, TcHooks>();
   /** Attach failures since start, for `vrf_agent_attach_errors_total`. */
   attachErrors = 0;
+  /** The interfaces the last pass could not count, by ifindex; each is logged once when it becomes so. */
+  uncounted = new Map<number, Uncounted>();
 
   constructor(
     private readonly datapath: Datapath,
@@ -111,20 +122,43 @@ export class Reconciler {
         this.release("iface", slot);
       }
     }
+    const uncounted = new Map<number, Uncounted>();
+    const notCounted = (ifindex: number, ifname: string, vrf: string, reason: UncountedReason, error?: string) => {
+      uncounted.set(ifindex, { ifname, vrf, reason });
+      if (this.uncounted.get(ifindex)?.reason !== reason) {
+        this.options.log("warn", "interface not counted", { interface: ifname, vrf, reason, ...(error ? { error } : {}) });
+      }
+    };
     for (const iface of desired.ifaces) {
       const vrf = vrfSlot.get(iface.vrf);
-      if (vrf === undefined) continue;
+      if (vrf === undefined) {
+        notCounted(iface.ifindex, iface.name, iface.vrf, "no_vrf_slot");
+        continue;
+      }
       let slot = this.slotOf("iface", iface.ifindex, iface.name);
       if (slot === undefined) slot = this.allocate("iface", { ifindex: iface.ifindex, vrf, name: iface.name });
       else if (this.slots.iface.get(slot)?.vrf !== vrf)
         this.record("iface", slot, { ifindex: iface.ifindex, vrf, name: iface.name });
-      if (slot === undefined) continue;
-      this.datapath.setPort(iface.ifindex, { vrf, iface: slot, master: iface.master });
+      if (slot === undefined) {
+        notCounted(iface.ifindex, iface.name, iface.vrf, "no_interface_slot");
+        continue;
+      }
+      // One interface the kernel refuses (a full port map) must not cost the rest of the pass.
+      try {
+        this.datapath.setPort(iface.ifindex, { vrf, iface: slot, master: iface.master });
+      } catch (error) {
+        const full = (error as { code?: string }).code === "E2BIG";
+        notCounted(iface.ifindex, iface.name, iface.vrf, full ? "port_map_full" : "port_update_failed", String(error));
+        continue;
+      }
       if (this.hooks.has(iface.ifindex)) continue;
       const failure = this.attach(iface.ifindex, iface.name);
-      if (failure) outcome.failures.push(failure);
-      else outcome.attached++;
+      if (failure) {
+        outcome.failures.push(failure);
+        notCounted(iface.ifindex, iface.name, iface.vrf, "attach_failed", failure.message);
+      } else outcome.attached++;
     }
+    this.uncounted = uncounted;
     return outcome;
   }
 
@@ -133,7 +167,7 @@ export class Reconciler {
     return undefined;
   }
 
-  /** The lowest free slot, zeroed before use; undefined (and a warning) when all are taken. */
+  /** The lowest free slot, zeroed before use; undefined when all are taken. */
   private allocate(kind: SlotKind, entry: SlotEntry): number | undefined {
     for (let slot = 1; slot < capacity[kind]; slot++) {
       if (this.slots[kind].has(slot)) continue;
@@ -141,7 +175,6 @@ export class Reconciler {
       this.record(kind, slot, entry);
       return slot;
     }
-    this.options.log("warn", `no free ${kind} slot: ${entry.name} is not counted`, { limit: capacity[kind] - 1 });
     return undefined;
   }
 
@@ -172,7 +205,6 @@ export class Reconciler {
         this.attachErrors++;
         const message = error instanceof Error ? error.message : String(error);
         span.setStatus({ code: SpanStatusCode.ERROR, message });
-        this.options.log("warn", "could not attach tc hooks", { interface: ifname, ifindex, error: message });
         return { ifname, ifindex, message };
       } finally {
         span.end();

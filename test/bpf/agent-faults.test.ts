@@ -11,9 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Core, startCore } from "../../agent/core.js";
 import type { TcMode } from "../../agent/datapath/datapath.js";
 import { has, parseExposition, total } from "../../agent/exposition.js";
-import { loadNative } from "../../agent/native.js";
+import { type BpfObject, loadNative } from "../../agent/native.js";
 import type { ReconcileOutcome } from "../../agent/reconcile/reconciler.js";
+import { objectsDir } from "../support/datapath.js";
 import { hostInventory } from "../support/host-inventory.js";
+import { u32 } from "../support/native-fixture.js";
 import { type VethPair, vethPair } from "../support/veth.js";
 
 const addon = loadNative();
@@ -89,12 +91,14 @@ describe.for([
     expect(outcome.attached).toBe(2);
     expect(warnings).toEqual([
       {
-        msg: "could not attach tc hooks",
-        fields: { interface: gone.name, ifindex: gone.ifindex, error: outcome.failures[0]?.message },
+        msg: "interface not counted",
+        fields: { interface: gone.name, vrf: "red", reason: "attach_failed", error: outcome.failures[0]?.message },
       },
     ]);
     const samples = await scrape(core);
     expect(total(samples, "vrf_agent_attach_errors_total")).toBe(1);
+    expect(total(samples, "vrf_agent_interface_uncounted", { interface: gone.name, reason: "attach_failed" })).toBe(1);
+    expect(total(samples, "vrf_agent_interface_uncounted")).toBe(1);
     // Four interfaces (two VRF devices, two members), all in the mode asked for.
     const mode = tcMode === "legacy" || !addon.tcxSupported() ? "legacy-tc" : "tcx";
     expect(total(samples, "vrf_agent_hooks_attached", { mode })).toBe(4);
@@ -137,6 +141,79 @@ describe.for([
     expect(has(samples, "vrf_interface_receive_packets_total", { interface: gone.name })).toBe(false);
     expect(total(samples, "vrf_agent_attach_errors_total")).toBe(1);
     expect(total(samples, "vrf_agent_hooks_attached")).toBe(4);
+    expect(has(samples, "vrf_agent_interface_uncounted")).toBe(false);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+// Ids 74-76: the map of interfaces with large ifindexes (ports_sparse) is full.
+describe("a port map with no room left for one interface", () => {
+  const pinRoot = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+  const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+  let red: VethPair;
+  let dense: VethPair;
+  let sparse: VethPair;
+  let core: Core;
+  let filler: BpfObject;
+  let outcome: ReconcileOutcome;
+  const inventory = () => hostInventory([{ name: "red", table: 10, device: red, members: [sparse, dense] }]);
+
+  beforeAll(async () => {
+    [red, dense, sparse] = await Promise.all([vethPair(74), vethPair(75), vethPair(76, { index: 6000 })]);
+    const log = (level: string, msg: string, fields?: Record<string, unknown>) => {
+      if (level === "warn" && !msg.includes("hooks unavailable")) warnings.push({ msg, ...(fields && { fields }) });
+    };
+    core = await startCore({ addon, pinRoot, tcMode: "auto", expectedCross: [], log }, hostInventory([]));
+    // The same pinned map, opened from a second copy of the object: filled with ifindexes no device has.
+    filler = new addon.BpfObject(`${objectsDir}/traffic.bpf.o`, { pinRoot });
+    filler.load();
+    const ports = filler.map("ports_sparse");
+    for (let i = 0; i < ports.maxEntries; i++) ports.update(u32(100_000 + i), Buffer.alloc(8));
+    outcome = core.apply(inventory(), 0);
+  });
+  afterAll(async () => {
+    filler?.close();
+    core?.stop();
+    await Promise.all([red, dense, sparse].map((v) => v?.remove()));
+    await rm(pinRoot, { recursive: true, force: true });
+  });
+
+  it("leaves that interface uncounted, says why once, and counts the rest of the pass", async () => {
+    expect(outcome.failures).toEqual([]);
+    expect(outcome.attached).toBe(2);
+    expect(warnings).toEqual([
+      {
+        msg: "interface not counted",
+        fields: {
+          interface: sparse.name,
+          vrf: "red",
+          reason: "port_map_full",
+          error: expect.stringMatching(/E2BIG|too long/i),
+        },
+      },
+    ]);
+    const before = await dense.stats();
+    await ping(dense, 6);
+    const after = await dense.stats();
+    const samples = await scrape(core);
+    expect(total(samples, "vrf_interface_receive_packets_total", { interface: dense.name })).toBe(
+      after.rxPackets - before.rxPackets,
+    );
+    expect(total(samples, "vrf_agent_interface_uncounted", { interface: sparse.name, reason: "port_map_full" })).toBe(
+      1,
+    );
+    expect(total(samples, "vrf_agent_inventory_errors_total")).toBe(0);
+    // The next pass tries again, without another line.
+    core.apply(inventory(), 0);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("counts it once there is room", async () => {
+    filler.map("ports_sparse").delete(u32(100_000));
+    expect(core.apply(inventory(), 0)).toEqual({ attached: 1, detached: 0, failures: [] });
+    await ping(sparse, 3);
+    const samples = await scrape(core);
+    expect(total(samples, "vrf_interface_receive_packets_total", { interface: sparse.name })).toBe(3);
+    expect(has(samples, "vrf_agent_interface_uncounted")).toBe(false);
   });
 });

@@ -38,7 +38,27 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     help: "Inventory refreshes that failed (iproute2 missing or its output malformed).",
     registers: [],
   });
-  const siblings: Metric<string>[] = [hooks, attachErrors, familyLoaded, datapathErrorCount, refresh, refreshErrors];
+  const uncounted = new Gauge({
+    name: "vrf_agent_interface_uncounted",
+    help: "Interfaces of VRFs that the agent watches but cannot count right now, by reason (1 while it lasts).",
+    labelNames: ["interface", "vrf", "reason"],
+    registers: [],
+  });
+  const pinsMissing = new Gauge({
+    name: "vrf_agent_pins_missing",
+    help: "Maps the agent pinned that are gone from its pin folder (removed while it ran: counters restart from 0 at the next start).",
+    registers: [],
+  });
+  const siblings: Metric<string>[] = [
+    hooks,
+    attachErrors,
+    familyLoaded,
+    datapathErrorCount,
+    refresh,
+    refreshErrors,
+    uncounted,
+    pinsMissing,
+  ];
   new Gauge({
     name: "vrf_agent_build_info",
     help: "The agent's version, the kernel it runs on, the libbpf it uses and how it attaches tc hooks (always 1).",
@@ -56,6 +76,7 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
           this.set({ version: f.version, kernel: f.kernel, libbpf: f.libbpf, attach_mode: f.attachMode }, 1);
           for (const [mode, count] of sources.hookCounts()) hooks.set({ mode }, count);
           attachErrors.inc(sources.attachErrors());
+          for (const u of sources.uncounted()) uncounted.set({ interface: u.ifname, vrf: u.vrf, reason: u.reason }, 1);
           const datapath = sources.datapath;
           for (const status of datapath?.status ?? [])
             familyLoaded.set({ family: status.family }, status.loaded ? 1 : 0);
@@ -65,6 +86,7 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
           const { seconds, errors } = sources.inventoryRefresh();
           refresh.set(seconds);
           refreshErrors.inc(errors);
+          pinsMissing.set(sources.pinsMissing);
         },
       );
     },

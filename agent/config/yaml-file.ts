@@ -1,9 +1,10 @@
 /**
  * A YAML config file checked against a zod schema, with every problem reported as
  * `FILE:LINE:COLUMN: FIELD: what is wrong`, so an operator can go straight to the bad line.
+ * Whatever the file holds (a huge file, /dev/zero, binary, an alias bomb), the refusal is one line.
  */
-import { readFile } from "node:fs/promises";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { open } from "node:fs/promises";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { OperatorError, systemReason } from "../operator-error.js";
 
@@ -15,28 +16,84 @@ export interface ConfigIssue {
   column?: number;
 }
 
-/** Configuration problems are usage errors: exit code 2, as for a bad flag. */
+/**
+ * Configuration problems are usage errors: exit code 2, as for a bad flag. The message is one
+ * line, the first problem and how many more there are (a binary file makes dozens of parser
+ * errors); `issues` keeps them all.
+ */
 export class ConfigError extends OperatorError {
   constructor(
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(issues.map((issue) => formatIssue(file, issue)).join("\n"), 2);
+    super(summary(file, issues), 2);
     this.name = "ConfigError";
   }
 }
 
-export function formatIssue(file: string, issue: ConfigIssue): string {
-  const where = issue.line === undefined ? file : `${file}:${issue.line}:${issue.column ?? 1}`;
-  return `${where}: ${issue.field === "" ? "" : `${issue.field}: `}${issue.message}`;
+function summary(file: string, issues: ConfigIssue[]): string {
+  const [first] = issues;
+  if (!first) return `${file}: invalid`;
+  const more = issues.length - 1;
+  return `${formatIssue(file, first)}${more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"})` : ""}`;
 }
 
-/** The file's text, or a ConfigError saying in a few words why it cannot be read. */
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.line === undefined ? file : `${file}:${issue.line}:${issue.column ?? 1}`;
+  return oneLineText(`${where}: ${issue.field === "" ? "" : `${issue.field}: `}${issue.message}`);
+}
+
+/** A message that stays one line on a terminal: line breaks become spaces, other control characters escapes. */
+function oneLineText(text: string): string {
+  return text
+    .replace(/\s*[\r\n]+\s*/g, " ")
+    .replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * Far above any real config (a few KiB; a web config with a hundred users is about 7 KiB) and far
+ * below what hurts: YAML and zod hold several copies of what they parse, and a 13 MB file took the
+ * agent to 1.6 GB. Only this much plus one byte is ever read, so /dev/zero or an endless FIFO stops
+ * here too, which the size fstat reports (0 for both) could not promise.
+ */
+export const maxConfigBytes = 1024 * 1024;
+
+/** The file's text, or a ConfigError saying in a few words why it cannot be read or is not YAML text. */
 export async function readConfigFile(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, "utf8");
+    bytes = await readAtMost(file, maxConfigBytes + 1);
   } catch (error) {
     throw new ConfigError(file, [{ field: "", message: `cannot read: ${fsReason(error)}` }]);
+  }
+  const refuse = (message: string) => new ConfigError(file, [{ field: "", message }]);
+  if (bytes.length > maxConfigBytes) {
+    throw refuse(`larger than ${maxConfigBytes / 1024 / 1024} MiB, so not a config file (they are a few KiB)`);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw refuse(`binary, not YAML text (a NUL byte at offset ${nul})`);
+  try {
+    // fatal: a byte that is not UTF-8 is refused, not silently turned into U+FFFD.
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw refuse("not UTF-8 text (YAML files are UTF-8)");
+  }
+}
+
+/** Up to `limit` bytes from the start of the file, whatever kind of file it is. */
+async function readAtMost(file: string, limit: number): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(limit);
+    let length = 0;
+    while (length < limit) {
+      const { bytesRead } = await handle.read(buffer, length, limit - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -46,6 +103,9 @@ export function fsReason(error: unknown): string {
 }
 
 export type FieldPath = readonly PropertyKey[];
+
+/** Aliases resolved per document at most (yaml's own default, named): a config has little use for any. */
+const maxAliasCount = 100;
 
 export interface ParsedYaml<T> {
   value: T;
@@ -59,16 +119,22 @@ export interface ParsedYaml<T> {
  */
 export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): ParsedYaml<z.output<S>> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below: yaml's own check compares every key with every other, which
+  // takes seconds on a large mapping.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const located = (offset: number | undefined) => {
     if (offset === undefined) return {};
     const { line, col } = lines.linePos(offset);
     return { line, column: col };
   };
-  if (doc.errors.length > 0) {
+  const syntax = [
+    ...doc.errors.map((error) => ({ message: error.message, offset: error.pos[0] })),
+    ...duplicateKeys(doc),
+  ].sort((a, b) => a.offset - b.offset);
+  if (syntax.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((error) => ({ field: "", message: error.message, ...located(error.pos[0]) })),
+      syntax.map(({ message, offset }) => ({ field: "", message, ...located(offset) })),
     );
   }
 
@@ -79,7 +145,14 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
     return { field: fieldName(path), message, ...located(node?.range?.[0]) };
   };
 
-  const result = schema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    // An alias bomb ("billion laughs") ends here as yaml's ReferenceError, after maxAliasCount expansions.
+    data = doc.toJS({ maxAliasCount });
+  } catch (error) {
+    throw new ConfigError(file, [{ field: "", message: error instanceof Error ? error.message : String(error) }]);
+  }
+  const result = schema.safeParse(data ?? {});
   if (result.success) return { value: result.data, issueAt: (path, message) => issueAt(path, message) };
 
   const issues: ConfigIssue[] = [];
@@ -102,6 +175,24 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
   // In file order, which is how an operator fixes them.
   issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   throw new ConfigError(file, issues);
+}
+
+/** Every key given twice in one mapping, in yaml's words, in one pass with a set per mapping. */
+function duplicateKeys(doc: Parameters<typeof visit>[0]): { message: string; offset: number }[] {
+  const found: { message: string; offset: number }[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        // As yaml compares them: the scalar's value, so 1 and "1" are different keys.
+        const id = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(id)) found.push({ message: "Map keys must be unique", offset: key.range?.[0] ?? 0 });
+        seen.add(id);
+      }
+    },
+  });
+  return found;
 }
 
 function describe(issue: z.core.$ZodIssue): string {

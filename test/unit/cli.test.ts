@@ -10,15 +10,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, nobody, projectRoot, theLine, vrfAgent } from "../support/cli.js";
 
-const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
-const cli = join(projectRoot, "dist", "agent", "cli.js");
 const { version } = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string };
 const root = process.geteuid?.() === 0;
-const nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
 
 // Who may run as nobody: setpriv must exist, and nobody must be able to open Node.js and dist/
 // (a checkout under /root would not allow it). Said as a reason, so a skip is never silent.
@@ -28,29 +25,6 @@ const asNobody = root
       return r.failed ? `nobody cannot run ${process.execPath}: ${r.stderr.trim() || r.message}` : undefined;
     })
   : "the test does not run as root, so it cannot switch to another user";
-
-/** Runs the built CLI; `nobody` runs it as user 65534 (the caller checked it can). */
-function vrfAgent(args: string[], options: { nobody?: boolean; env?: Record<string, string> } = {}) {
-  const argv = [process.execPath, cli, ...args];
-  const [file = "", ...rest] = options.nobody ? ["setpriv", ...nobody, ...argv] : argv;
-  // NO_COLOR: `check` colours its verdicts when it thinks it may.
-  const env = { NO_COLOR: "1", ...options.env };
-  return execa(file, rest, { reject: false, stripFinalNewline: false, env, timeout: 30_000 });
-}
-
-/**
- * The one line an operator reads: it names the program, and carries no stack trace. Log lines
- * the daemon wrote before failing (logfmt, so starting with ts=) are its log, not its answer.
- */
-function theLine(stderr: string): string {
-  const lines = stderr.split("\n").filter((line) => line !== "" && !line.startsWith("ts="));
-  expect(lines, `stderr was:\n${stderr}`).toHaveLength(1);
-  const [line = ""] = lines;
-  expect(line).toMatch(/^vrf-agent\b/);
-  expect(line).not.toMatch(/^vrf-agent[^:]*: vrf-agent/);
-  expect(stderr).not.toContain("    at ");
-  return line;
-}
 
 /** A TCP port on 127.0.0.1 that nothing listens on: one the kernel just handed out and took back. */
 async function closedPort(): Promise<number> {
@@ -74,7 +48,7 @@ describe("the vrf-agent command on bad input", () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build:ts first`);
+    assertBuilt();
     dir = await mkdtemp(join(tmpdir(), "vrf-agent-cli-"));
   });
   afterAll(async () => {
@@ -127,6 +101,82 @@ describe("the vrf-agent command on bad input", () => {
     const line = theLine(result.stderr);
     expect(line).toContain(`${file}:2:`);
     expect(line).toContain(`cannot read ${join(dir, "missing.crt")}: no such file`);
+  });
+
+  // Whatever a config flag points at, the answer is one line and exit 2, within seconds. Every
+  // file here is also refused by the code before the limits (an unknown key after the padding),
+  // so a regression fails the assertions rather than starting the agent as root.
+  describe.for(["--config.file", "--web.config.file"])("%s that is not a config file", (flag) => {
+    const refused = async (file: string) => {
+      const result = await vrfAgent([`${flag}=${file}`], { timeout: 20_000 });
+      expect(result.timedOut).toBe(false);
+      expect(result.exitCode).toBe(2);
+      return theLine(result.stderr);
+    };
+    const written = async (name: string, content: string | Buffer) => {
+      const file = join(dir, `${flag.replaceAll(".", "-").slice(2)}-${name}`);
+      await writeFile(file, content);
+      return file;
+    };
+
+    it("refuses a file above 1 MiB without parsing it", async () => {
+      const file = await written("big.yml", `${"# padding\n".repeat(220_000)}not_a_key: 1\n`);
+      expect(await refused(file)).toBe(
+        `vrf-agent: ${file}: larger than 1 MiB, so not a config file (they are a few KiB)`,
+      );
+    });
+
+    it("refuses /dev/zero after reading 1 MiB of it", async () => {
+      expect(await refused("/dev/zero")).toBe(
+        "vrf-agent: /dev/zero: larger than 1 MiB, so not a config file (they are a few KiB)",
+      );
+    });
+
+    it("refuses a FIFO that never ends", async () => {
+      const fifo = join(dir, `${flag.slice(2)}.fifo`);
+      await execa("mkfifo", [fifo]);
+      // `yes` writes until the agent closes its end; SIGPIPE ends it then.
+      const writer = execa("sh", ["-c", `exec yes 'not_a_key: 1' > '${fifo}'`], { reject: false });
+      try {
+        expect(await refused(fifo)).toMatch(/: larger than 1 MiB/);
+      } finally {
+        writer.kill();
+        await writer;
+        await rm(fifo, { force: true });
+      }
+    });
+
+    it("refuses 3 MB of binary garbage in one line", async () => {
+      const garbage = Buffer.alloc(3_000_000);
+      for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2654435761) >>> 24;
+      expect(await refused(await written("garbage.bin", garbage))).toMatch(/: larger than 1 MiB/);
+    });
+
+    it("refuses a small binary file by its NUL byte", async () => {
+      const file = await written("small.bin", Buffer.from("not_a_key: 1\n\0\x01\x02\x7fELF"));
+      expect(await refused(file)).toBe(`vrf-agent: ${file}: binary, not YAML text (a NUL byte at offset 13)`);
+    });
+
+    it("refuses text that is not UTF-8", async () => {
+      const file = await written("latin1.yml", Buffer.from("not_a_key: caf\xe9\n", "latin1"));
+      expect(await refused(file)).toBe(`vrf-agent: ${file}: not UTF-8 text (YAML files are UTF-8)`);
+    });
+
+    it("reports the first of many YAML errors and how many more there are", async () => {
+      const file = await written("tabs.yml", "not_a_key:\n".concat("\tx: 1\n".repeat(30)));
+      const line = await refused(file);
+      expect(line).toMatch(new RegExp(`^vrf-agent: ${file}:2:1: .*[Tt]ab.* \\(and \\d+ more problems\\)$`));
+    });
+
+    it("refuses an alias bomb as configuration, not as a crash", async () => {
+      const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+      for (const name of "bcdefghi") {
+        const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+        levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+      }
+      const file = await written("bomb.yml", `${levels.join("\n")}\n`);
+      expect(await refused(file)).toMatch(new RegExp(`^vrf-agent: ${file}: .*[Aa]lias`));
+    });
   });
 
   it("stops with exit code 1 when its port is in use, leaving nothing attached", async ({ skip }) => {

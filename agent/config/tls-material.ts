@@ -1,9 +1,10 @@
 /**
  * The certificate, key and client CA a web config names, read and checked at load time, so a bad
  * file stops the agent with a message naming the file instead of failing every scrape's handshake.
+ * The key's mode is checked as ssh checks one ("UNPROTECTED PRIVATE KEY FILE").
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
 import { fsReason } from "./yaml-file.js";
 
@@ -32,10 +33,12 @@ export class TlsMaterialError extends Error {
   }
 }
 
-export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
+/** `warn` hears what is accepted but unsafe, for the caller to log. */
+export async function loadTlsMaterial(files: TlsFiles, warn: (message: string) => void): Promise<TlsMaterial> {
   const cert = await readPem("cert_file", files.certFile);
   checkCertificates("cert_file", files.certFile, cert);
-  const key = await readPem("key_file", files.keyFile);
+  const { pem: key, mode } = await readKey(files.keyFile);
+  checkKeyMode(files.keyFile, mode, warn);
   checkKey(files.keyFile, key);
   const material: TlsMaterial = { cert, key };
   if (files.clientCaFile !== undefined) {
@@ -64,6 +67,41 @@ async function readPem(field: TlsFileField, file: string): Promise<Buffer> {
     return await readFile(file);
   } catch (error) {
     throw new TlsMaterialError(field, `cannot read ${file}: ${fsReason(error)}`);
+  }
+}
+
+/** The key and the mode of the very file read (fstat on the open file, not a second lookup of the name). */
+async function readKey(file: string): Promise<{ pem: Buffer; mode: number }> {
+  try {
+    const handle = await open(file, "r");
+    try {
+      const { mode } = await handle.stat();
+      return { pem: await handle.readFile(), mode: mode & 0o777 };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new TlsMaterialError("key_file", `cannot read ${file}: ${fsReason(error)}`);
+  }
+}
+
+/**
+ * A key others can write can be replaced by one of theirs (whose certificate, beside it, is rarely
+ * better kept), so it is refused. A key others can read lets any user of the host pose as the
+ * agent, but shared keys are a deliberate choice some make, so that is said and accepted;
+ * group-readable (0640, a ssl-cert group) is the usual way to share one and passes quietly.
+ */
+function checkKeyMode(file: string, mode: number, warn: (message: string) => void): void {
+  const octal = `0${mode.toString(8).padStart(3, "0")}`;
+  const writers = [mode & 0o020 ? "its group" : "", mode & 0o002 ? "others" : ""].filter(Boolean);
+  if (writers.length > 0) {
+    throw new TlsMaterialError(
+      "key_file",
+      `${file} is an unprotected private key file: mode ${octal} lets ${writers.join(" and ")} write it (chmod go-w it)`,
+    );
+  }
+  if ((mode & 0o004) !== 0) {
+    warn(`tls_server_config.key_file ${file} is readable by every user of this host (mode ${octal}): chmod o-r it`);
   }
 }
 

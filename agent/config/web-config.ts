@@ -39,7 +39,7 @@ export interface WebConfig {
   headers: Record<string, string>;
   /** User name to bcrypt hash; empty means no authentication. */
   basicAuthUsers: Map<string, string>;
-  /** Settings accepted for compatibility but not applied, for the caller to log. */
+  /** Settings accepted for compatibility but not applied, and files accepted but unsafe, for the caller to log. */
   notes: string[];
 }
 
@@ -168,7 +168,7 @@ async function loadTls(
   };
   let material: Awaited<ReturnType<typeof loadTlsMaterial>>;
   try {
-    material = await loadTlsMaterial(files);
+    material = await loadTlsMaterial(files, (warning) => notes.push(warning));
   } catch (error) {
     if (!(error instanceof TlsMaterialError)) throw error;
     throw new ConfigError(file, [parsed.issueAt(["tls_server_config", error.field], error.message)]);

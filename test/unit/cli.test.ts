@@ -6,13 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, nobody, projectRoot, theLine, vrfAgent } from "../support/cli.js";
+import { makePki } from "../support/pki.js";
 
 const { version } = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string };
 const root = process.geteuid?.() === 0;
@@ -101,6 +102,28 @@ describe("the vrf-agent command on bad input", () => {
     const line = theLine(result.stderr);
     expect(line).toContain(`${file}:2:`);
     expect(line).toContain(`cannot read ${join(dir, "missing.crt")}: no such file`);
+  });
+
+  it("refuses a --web.config.file whose TLS key anyone may write, in one line naming file and mode", async () => {
+    const pki = await makePki(dir);
+    try {
+      await chmod(pki.serverKey, 0o666);
+      const file = join(pki.dir, "web.yml");
+      await writeFile(file, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+      // Where an agent that took the key anyway (run as root, it would start) could do no harm.
+      const pinPath = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+      const result = await vrfAgent(
+        [`--web.config.file=${file}`, "--web.listen-address=127.0.0.1:0", `--bpf.pin-path=${pinPath}`],
+        { timeout: 10_000 },
+      );
+      await rm(pinPath, { recursive: true, force: true });
+      expect(result.exitCode).toBe(2);
+      expect(theLine(result.stderr)).toBe(
+        `vrf-agent: ${file}:3:13: tls_server_config.key_file: ${pki.serverKey} is an unprotected private key file: mode 0666 lets its group and others write it (chmod go-w it)`,
+      );
+    } finally {
+      await pki.remove();
+    }
   });
 
   // Whatever a config flag points at, the answer is one line and exit 2, within seconds. Every

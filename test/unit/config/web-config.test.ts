@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,7 +108,7 @@ basic_auth_users:
 
   it("says which file is missing, not PEM, or does not match", async () => {
     expect(await problems(tlsSection("", { cert: "nope.crt" }))).toEqual([
-      `2:14 tls_server_config.cert_file: cannot read ${join(pki.dir, "nope.crt")}: no such file`,
+      `2:14 tls_server_config.cert_file: cannot read ${join(pki.dir, "nope.crt")}: no such file or folder`,
     ]);
     const notPem = await configFile("just text\n");
     expect(await problems(tlsSection("", { key: basename(notPem) }))).toEqual([
@@ -141,6 +141,42 @@ basic_auth_users:
       "3:19 http_server_config.headers.X-Powered-By: cannot be set (allowed: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, Content-Security-Policy)",
       "4:22 http_server_config.headers.X-Frame-Options: must be one of deny, sameorigin",
     ]);
+  });
+
+  describe("the key file's mode", () => {
+    /** A copy of the server key with this mode (octal, as chmod takes it), named after it. */
+    async function keyWithMode(mode: string): Promise<string> {
+      const key = join(pki.dir, `server-${mode}.key`);
+      await copyFile(pki.serverKey, key);
+      await chmod(key, Number.parseInt(mode, 8));
+      return key;
+    }
+
+    it.for([
+      ["0666", "its group and others"],
+      ["0620", "its group"],
+      ["0602", "others"],
+    ])("refuses a key of mode %s, which %s can write", async ([mode = "", who = ""]) => {
+      const key = await keyWithMode(mode);
+      expect(await problems(tlsSection("", { key: basename(key) }))).toEqual([
+        `3:13 tls_server_config.key_file: ${key} is an unprotected private key file: mode ${mode} lets ${who} write it (chmod go-w it)`,
+      ]);
+    });
+
+    it("accepts a key every user can read, saying so in the notes", async () => {
+      const key = await keyWithMode("0644");
+      const config = await loadWebConfig(await configFile(tlsSection("", { key: basename(key) })));
+      expect(config.tls?.key).toEqual(await readFile(pki.serverKey));
+      expect(config.notes).toEqual([
+        `tls_server_config.key_file ${key} is readable by every user of this host (mode 0644): chmod o-r it`,
+      ]);
+    });
+
+    it.for(["0600", "0640", "0400"])("accepts a key of mode %s quietly", async (mode) => {
+      const key = await keyWithMode(mode);
+      const config = await loadWebConfig(await configFile(tlsSection("", { key: basename(key) })));
+      expect(config.notes).toEqual([]);
+    });
   });
 
   it("treats an unknown key as an error, since an ignored security setting would fail open", async () => {

@@ -1,9 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 // Three tiers, each with its own npm script: unit (no privilege), bpf (root, this host's
-// kernel), lab (real VRFs in the VM; one guest at a time on a 2-core machine).
+// kernel), lab (real VRFs in the VM; one guest at a time on a 2-core machine). Whatever pins
+// maps gets a bpffs first, which a fresh machine does not have.
 export default defineConfig({
   test: {
+    globalSetup: ["test/support/bpffs.ts"],
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { test: { name: "bpf", include: ["test/bpf/**/*.test.ts"], testTimeout: 60_000, fileParallelism: false } },

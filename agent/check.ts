@@ -1,14 +1,18 @@
 /**
  * `vrf-agent check`: what works on this machine and what will not, each found out by trying it
- * (a VRF in a throwaway namespace, each BPF object loaded into a throwaway pin folder), never by
+ * (a VRF in a throwaway namespace, each BPF object loaded without pins), never by
  * guessing from version numbers.
  */
 import { randomUUID } from "node:crypto";
-import { access, readFile, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { missingCapabilities } from "./capabilities.js";
 import { explainLoadFailure, hookFamilies } from "./datapath/datapath.js";
 import type { NativeAddon } from "./native.js";
+import { oneLine } from "./operator-error.js";
+import { bpffsMountPoint, nearestExisting, onBpffs, pinPathProblem } from "./pin-root.js";
 import { projectRoot } from "./project-root.js";
 
 export type Verdict = "ok" | "degraded" | "fail";
@@ -19,17 +23,8 @@ export interface CheckResult {
   detail: string;
 }
 
-/** Capabilities the agent uses, as bit numbers of /proc/self/status' CapEff. */
-const capabilities = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
-
 async function privileges(): Promise<CheckResult> {
-  const status = await readFile("/proc/self/status", "utf8");
-  const effective = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(status)?.[1] ?? "0"}`);
-  const has = (bit: number) => (effective >> BigInt(bit)) & 1n;
-  // CAP_SYS_ADMIN covers BPF and PERFMON on kernels before they existed.
-  const missing = ["CAP_BPF", "CAP_NET_ADMIN", "CAP_PERFMON"].filter(
-    (name) => !has(capabilities[name as keyof typeof capabilities]) && !has(capabilities.CAP_SYS_ADMIN),
-  );
+  const missing = await missingCapabilities(["CAP_BPF", "CAP_NET_ADMIN", "CAP_PERFMON"]);
   return missing.length === 0
     ? { name: "privileges", verdict: "ok", detail: "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON are effective" }
     : { name: "privileges", verdict: "fail", detail: `missing ${missing.join(", ")}: run as root (sudo vrf-agent)` };
@@ -53,15 +48,25 @@ async function btf(): Promise<CheckResult> {
 }
 
 async function bpffs(pinPath: string): Promise<CheckResult> {
-  const mounts = await readFile("/proc/mounts", "utf8");
-  const mounted = mounts.split("\n").some((line) => line.split(" ")[2] === "bpf");
-  return mounted
-    ? { name: "bpffs", verdict: "ok", detail: `mounted; counters are pinned under ${pinPath}` }
-    : {
-        name: "bpffs",
-        verdict: "fail",
-        detail: "no bpf filesystem mounted: mount -t bpf bpf /sys/fs/bpf (counters could not survive a restart)",
-      };
+  const name = "bpffs";
+  const problem = await pinPathProblem(pinPath).catch((error: unknown) => oneLine(error).message);
+  if (problem !== undefined) return { name, verdict: "fail", detail: `--bpf.pin-path ${pinPath}: ${problem}` };
+  if (!(await onBpffs(await nearestExisting(pinPath)))) {
+    return (await missingCapabilities(["CAP_SYS_ADMIN"])).length === 0
+      ? { name, verdict: "ok", detail: `not mounted at ${bpffsMountPoint}: the agent mounts it when it starts` }
+      : {
+          name,
+          verdict: "fail",
+          detail: `not mounted at ${bpffsMountPoint}, and mounting it needs CAP_SYS_ADMIN: mount -t bpf bpf ${bpffsMountPoint}`,
+        };
+  }
+  const writable = await access(await nearestExisting(pinPath), constants.W_OK | constants.X_OK).then(
+    () => undefined,
+    (error: unknown) => oneLine(error).message,
+  );
+  return writable === undefined
+    ? { name, verdict: "ok", detail: `mounted; counters are pinned under ${pinPath}` }
+    : { name, verdict: "fail", detail: `mounted, but the pins cannot be made under ${pinPath}: ${writable}` };
 }
 
 async function iproute2(): Promise<CheckResult> {
@@ -97,21 +102,22 @@ function tcMode(addon: NativeAddon): CheckResult {
 }
 
 async function hookFamily(addon: NativeAddon, family: string): Promise<CheckResult> {
-  const pinRoot = `/sys/fs/bpf/vrf-agent-check-${randomUUID()}`;
-  const object = new addon.BpfObject(join(projectRoot, "build", "bpf", `${family}.bpf.o`), { pinRoot });
+  const file = join(projectRoot, "build", "bpf", `${family}.bpf.o`);
+  if (!(await exists(file)))
+    return { name: `${family} hooks`, verdict: "fail", detail: `${file} is missing: run npm run build` };
+  // Loaded without pins: the trial needs no bpffs and leaves nothing there.
+  const object = new addon.BpfObject(file, { pin: false });
   try {
     object.load();
     return { name: `${family} hooks`, verdict: "ok", detail: "load on this kernel" };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
     return {
       name: `${family} hooks`,
       verdict: family === "traffic" ? "fail" : "degraded",
-      detail: explainLoadFailure(family, message),
+      detail: explainLoadFailure(family, oneLine(error).message),
     };
   } finally {
     object.close();
-    await rm(pinRoot, { recursive: true, force: true });
   }
 }
 

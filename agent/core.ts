@@ -9,6 +9,7 @@ import { dropReasonNames } from "./datapath/drop-reasons.js";
 import type { Inventory } from "./inventory/types.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
 import type { NativeAddon } from "./native.js";
+import { OperatorError } from "./operator-error.js";
 import { projectRoot } from "./project-root.js";
 import { type ReconcileOutcome, Reconciler } from "./reconcile/reconciler.js";
 import { AgentState } from "./state.js";
@@ -51,6 +52,11 @@ export async function startCore(options: CoreOptions, initial: Inventory, initia
     pinRoot: options.pinRoot,
   });
   datapath.start();
+  if (!datapath.status.some((status) => status.loaded)) {
+    datapath.close();
+    const why = datapath.status.map((s) => `${s.family}: ${explainLoadFailure(s.family, s.error ?? "")}`);
+    throw new OperatorError(`no hook family could load (${why.join("; ")})`);
+  }
   for (const status of datapath.status) {
     if (!status.loaded)
       log("warn", `${status.family} hooks unavailable: ${explainLoadFailure(status.family, status.error ?? "")}`);

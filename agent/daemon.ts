@@ -1,66 +1,46 @@
 /**
- * `vrf-agent`: the daemon. Components start in order and stop in reverse: datapath and
- * reconciler (the core), inventory watchers, the HTTP server. Every failure the operator can
- * act on is one line and an exit code; SIGTERM and SIGINT stop it cleanly, with a timer that
- * forces the exit if a stop hangs.
+ * `vrf-agent`: the daemon. Components start in order and stop in reverse: the pin root, the
+ * datapath and reconciler (the core), the inventory watchers, the HTTP server. Every failure the
+ * operator can act on is one line and an exit code. SIGTERM and SIGINT stop it cleanly (exit 0
+ * once every component stopped, with a timer that forces the exit if a stop hangs); SIGHUP
+ * re-reads the agent and web configs, and a bad one keeps the running one.
  */
-import { mkdir } from "node:fs/promises";
 import { type AgentConfig, defaultAgentConfig, loadAgentConfig } from "./config/agent-config.js";
 import type { AgentOptions } from "./config/flags.js";
-import { emptyWebConfig, loadWebConfig } from "./config/web-config.js";
+import { emptyWebConfig, loadWebConfig, type WebConfig } from "./config/web-config.js";
 import { type Core, startCore } from "./core.js";
 import { HttpServer } from "./http/server.js";
-import { listNamespaces, readInventory, watchInventory } from "./inventory/index.js";
-import type { Inventory } from "./inventory/types.js";
+import { listNamespaces, readInventory } from "./inventory/index.js";
 import type { Logger } from "./log/logger.js";
+import { NamespaceWatchers } from "./namespace-watchers.js";
 import { loadNative } from "./native.js";
-import { OperatorError } from "./operator-error.js";
+import { OperatorError, oneLine } from "./operator-error.js";
+import { claimPinRoot, watchPins } from "./pin-root.js";
 import { version } from "./version.js";
 
 /** Past this, a stop that hangs is cut short: a supervisor asked for the process to end. */
 const forcedExitMs = 10_000;
+/** How often the pins are looked for; removing them is an operator's mistake, not a race to win. */
+const pinCheckMs = 10_000;
 
 interface Stoppable {
   name: string;
   stop(): Promise<void> | void;
 }
 
-/** Re-reads a namespace's inventory on every change, one read at a time; a burst costs one more read. */
-function refresher(
-  netns: string,
-  apply: (inventory: Inventory, seconds: number) => void,
-  log: Logger,
-  failed: () => void,
-) {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const once = async () => {
-    const started = performance.now();
-    try {
-      apply(await readInventory(netns ? { netns } : {}), (performance.now() - started) / 1000);
-    } catch (error) {
-      failed();
-      log.warn("inventory refresh failed", { netns, error: error instanceof Error ? error.message : String(error) });
-    }
-  };
-  return () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await once();
-      } while (again);
-      running = undefined;
-    })();
-  };
-}
+const loadConfigs = async (options: AgentOptions): Promise<{ config: AgentConfig; web: WebConfig }> => ({
+  config: options.configFile ? await loadAgentConfig(options.configFile) : defaultAgentConfig,
+  web: options.webConfigFile ? await loadWebConfig(options.webConfigFile) : emptyWebConfig(),
+});
+
+const namespacesOf = async (options: AgentOptions, config: AgentConfig) => [
+  "",
+  ...(options.netns.all ? await listNamespaces() : options.netns.names),
+  ...config.namespaces,
+];
 
 export async function serve(options: AgentOptions, log: Logger): Promise<number> {
-  const config: AgentConfig = options.configFile ? await loadAgentConfig(options.configFile) : defaultAgentConfig;
-  const web = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : emptyWebConfig();
+  let { config, web } = await loadConfigs(options);
   for (const note of web.notes) log.info(note, { component: "web" });
   if (process.geteuid?.() !== 0) {
     throw new OperatorError(
@@ -68,17 +48,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): run it with sudo; `vrf-agent check` says more",
     );
   }
-  let addon: ReturnType<typeof loadNative>;
-  try {
-    addon = loadNative();
-  } catch (error) {
-    throw new OperatorError(error instanceof Error ? error.message : String(error));
-  }
-  await mkdir(options.bpfPinPath, { recursive: true }).catch((error: Error) => {
-    throw new OperatorError(
-      `cannot use ${options.bpfPinPath} for pinned counters: ${error.message} (is bpffs mounted at /sys/fs/bpf?)`,
-    );
-  });
+  const addon = loadNative();
 
   const stack: Stoppable[] = [];
   let stopping: Promise<number> | undefined;
@@ -95,25 +65,59 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
           await component.stop();
         } catch (error) {
           code = 1;
-          log.error("stop failed", { component: component.name, error: String(error) });
+          log.error("stop failed", { component: component.name, error: oneLine(error).message });
         }
       }
+      log.info("stopped", { exit_code: code });
       return code;
     })();
     return stopping;
   };
+
+  let running: { core: Core; watchers: NamespaceWatchers; http: HttpServer } | undefined;
+  const reload = async () => {
+    if (!running || stopping) return log.info("reload ignored: the agent is starting or stopping");
+    try {
+      const next = await loadConfigs(options);
+      if (JSON.stringify(next.config.hooks) !== JSON.stringify(config.hooks)) {
+        log.warn("hooks settings take effect at the next start; the running hooks stay", { component: "config" });
+      }
+      running.http.updateWebConfig(next.web);
+      running.core.state.expectedCross = next.config.expectedCrossVrf;
+      await running.watchers.set(await namespacesOf(options, next.config));
+      ({ config, web } = next);
+      for (const note of web.notes) log.info(note, { component: "web" });
+      log.info("reloaded", { config_file: options.configFile ?? "", web_config_file: options.webConfigFile ?? "" });
+    } catch (error) {
+      log.error("reload failed; the running config stays", { error: oneLine(error).message });
+    }
+  };
+
+  // Registered with `on`, for the agent's whole life: a `once` listener is gone when its signal
+  // comes, and then execa's signal-exit, finding itself the last listener, re-raises the signal
+  // and the process dies by it (exit 143) before the stop is done.
   const signalled = new Promise<number>((resolve) => {
-    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve(stop(signal, 0)));
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.on(signal, () => {
+        if (stopping) log.info("already stopping", { signal });
+        else resolve(stop(signal, 0));
+      });
+    }
+    process.on("SIGHUP", () => void reload());
   });
 
   try {
+    const pinRoot = await claimPinRoot(addon, options.bpfPinPath);
+    stack.push({ name: "pin root", stop: () => pinRoot.release() });
+    if (pinRoot.mounted) log.info(pinRoot.mounted, { component: "datapath" });
+
     const coreLog = log.child({ component: "datapath" });
     const readStarted = performance.now();
     const initial = await readInventory({});
     const core: Core = await startCore(
       {
         addon,
-        pinRoot: options.bpfPinPath,
+        pinRoot: pinRoot.path,
         tcMode: config.hooks.tc,
         expectedCross: config.expectedCrossVrf,
         log: (level, msg, fields) => coreLog.log(level, msg, fields),
@@ -126,22 +130,19 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       vrfs: initial.vrfs.length,
       families: core.datapath.status.map((s) => `${s.family}=${s.loaded ? "loaded" : "unavailable"}`).join(","),
     });
+    const pins = watchPins(pinRoot.path, pinCheckMs, (missing) => {
+      core.state.pinsMissing = missing.length;
+      if (missing.length > 0) {
+        coreLog.error("pinned maps were removed while the agent runs: counting goes on, but a restart starts from 0", {
+          missing: missing.join(","),
+        });
+      }
+    });
+    stack.push({ name: "pin watch", stop: () => pins.stop() });
 
-    // --netns.all takes the namespaces there are at start; one created later needs a restart.
-    const named = options.netns.all ? await listNamespaces() : options.netns.names;
-    const namespaces = ["", ...named, ...config.namespaces];
-    for (const netns of new Set(namespaces)) {
-      const apply =
-        netns === "" ? core.apply : (inventory: Inventory, seconds: number) => core.state.updated(inventory, seconds);
-      const refresh = refresher(netns, apply, log.child({ component: "inventory" }), () => core.state.refreshFailed());
-      if (netns !== "") refresh();
-      const watcher = watchInventory({
-        ...(netns ? { netns } : {}),
-        onChange: refresh,
-        onError: (error) => log.warn("ip monitor failed; restarting it", { netns, error: error.message }),
-      });
-      stack.push({ name: `inventory ${netns || "(own namespace)"}`, stop: () => watcher.stop() });
-    }
+    const watchers = new NamespaceWatchers(core, log.child({ component: "inventory" }));
+    await watchers.set(await namespacesOf(options, config));
+    stack.push({ name: "inventory", stop: () => watchers.stop() });
 
     const http = new HttpServer({
       listen: options.listenAddress,
@@ -155,6 +156,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     });
     await http.start();
     stack.push({ name: "http", stop: () => http.stop() });
+    running = { core, watchers, http };
     log.info("serving metrics", {
       address: `${options.listenAddress.host ?? ""}:${http.address().port}`,
       path: options.telemetryPath,

@@ -84,6 +84,11 @@ export interface BpfObject {
   mapNames(): string[];
   /** The maps pinned at load (`<pinRoot>/<name>`): what this object leaves on bpffs. */
   pinnedMapNames(): string[];
+  /**
+   * Before load: the maps whose pin exists but has another shape (type, key or value size,
+   * max_entries, flags), which load() would refuse to reuse.
+   */
+  pinConflicts(): string[];
   programNames(): string[];
   /** Idempotent; also runs when the object is garbage-collected or the environment ends. */
   close(): void;

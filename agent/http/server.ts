@@ -4,7 +4,7 @@
  * stores its options, start() listens, stop() closes every connection so shutdown is prompt.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { formatListenAddress, type ListenAddress } from "../config/listen-address.js";
@@ -51,15 +51,39 @@ const keepAliveMs = 120_000;
 export class HttpServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private web: WebConfig;
+  private auth: BasicAuth;
 
-  constructor(private readonly options: HttpServerOptions) {}
+  constructor(private readonly options: HttpServerOptions) {
+    this.web = options.web;
+    this.auth = new BasicAuth(options.web.basicAuthUsers);
+  }
+
+  /**
+   * Serves a re-read web config from the next connection on (certificates, client auth, users,
+   * headers), as exporter-toolkit does per handshake. Plain HTTP to TLS or back takes a restart.
+   */
+  updateWebConfig(web: WebConfig): void {
+    const server = this.server;
+    if (server && Boolean(web.tls) !== Boolean(this.web.tls)) {
+      throw new OperatorError("switching between HTTP and HTTPS takes a restart");
+    }
+    if (server instanceof HttpsServer && web.tls) {
+      const options = httpsOptions(web.tls);
+      server.setSecureContext(options);
+      // Read by the TLS server for each new connection; setSecureContext leaves them as they were.
+      Object.assign(server, { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized });
+    }
+    this.web = web;
+    this.auth = new BasicAuth(web.basicAuthUsers);
+  }
 
   async start(): Promise<void> {
     if (this.server) throw new Error("HTTP server already started");
-    const { web, logger } = this.options;
-    const auth = new BasicAuth(web.basicAuthUsers);
+    const { web } = this;
+    const { logger } = this.options;
     const handler = (request: IncomingMessage, response: ServerResponse) => {
-      this.handle(request, response, auth).catch((error: unknown) => {
+      this.handle(request, response).catch((error: unknown) => {
         logger.error("request failed", { path: request.url, err: error });
         if (!response.headersSent) send(response, 500, "text/plain; charset=utf-8", "Internal server error\n");
         else response.destroy();
@@ -75,7 +99,7 @@ export class HttpServer {
     });
     if (tls) {
       server.on("secureConnection", (socket: TLSSocket) => {
-        const reason = refusal(tls.clientAuth, socket);
+        const reason = refusal((this.web.tls ?? tls).clientAuth, socket);
         if (!reason) return;
         logger.debug("TLS connection refused", { remote: socket.remoteAddress, reason });
         socket.destroy();
@@ -107,7 +131,7 @@ export class HttpServer {
     logger.info("listening", {
       address: formatListenAddress(this.address()),
       tls: Boolean(tls),
-      basic_auth: auth.enabled,
+      basic_auth: this.auth.enabled,
     });
   }
 
@@ -131,8 +155,9 @@ export class HttpServer {
     await closed;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse, auth: BasicAuth): Promise<void> {
-    const { web, telemetryPath, name } = this.options;
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { web, auth } = this;
+    const { telemetryPath, name } = this.options;
     for (const [header, value] of Object.entries(web.headers)) response.setHeader(header, value);
 
     // Every path is behind the password, health included, as with exporter-toolkit.

@@ -1,5 +1,8 @@
 #include "object.h"
 
+#include <bpf/bpf.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -34,6 +37,33 @@ std::vector<std::string> PinnedMapNames(bpf_object* object) {
   return names;
 }
 
+// The same test libbpf makes before it reuses a pin (map_is_reuse_compat),
+// made ahead so the caller can name the map instead of reading EINVAL.
+bool PinMatches(bpf_map* map, int fd) {
+  bpf_map_info info;
+  std::memset(&info, 0, sizeof(info));
+  __u32 size = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &size) != 0) return false;
+  return info.type == static_cast<__u32>(bpf_map__type(map)) && info.key_size == bpf_map__key_size(map) &&
+         info.value_size == bpf_map__value_size(map) && info.max_entries == bpf_map__max_entries(map) &&
+         info.map_flags == bpf_map__map_flags(map);
+}
+
+std::vector<std::string> PinConflicts(bpf_object* object) {
+  std::vector<std::string> names;
+  bpf_map* map;
+  bpf_object__for_each_map(map, object) {
+    const char* path = bpf_map__pin_path(map);
+    if (path == nullptr) continue;
+    const int fd = bpf_obj_get(path);
+    // Absent (to be created) or not openable: load() tells those apart with its own error.
+    if (fd < 0) continue;
+    if (!PinMatches(map, fd)) names.emplace_back(bpf_map__name(map));
+    close(fd);
+  }
+  return names;
+}
+
 std::vector<std::string> ProgramNames(bpf_object* object) {
   std::vector<std::string> names;
   bpf_program* program;
@@ -61,6 +91,7 @@ Napi::Function BpfObject::DefineClass(Napi::Env env) {
           InstanceMethod<&BpfObject::JS_program>("program"),
           InstanceMethod<&BpfObject::JS_mapNames>("mapNames"),
           InstanceMethod<&BpfObject::JS_pinnedMapNames>("pinnedMapNames"),
+          InstanceMethod<&BpfObject::JS_pinConflicts>("pinConflicts"),
           InstanceMethod<&BpfObject::JS_programNames>("programNames"),
           InstanceMethod<&BpfObject::JS_close>("close"),
           InstanceAccessor<&BpfObject::JS_path>("path"),
@@ -204,6 +235,10 @@ Napi::Value BpfObject::JS_program(const Napi::CallbackInfo& info) {
 
 Napi::Value BpfObject::JS_mapNames(const Napi::CallbackInfo& info) {
   return ToArray(info.Env(), MapNames(Require("map names")));
+}
+
+Napi::Value BpfObject::JS_pinConflicts(const Napi::CallbackInfo& info) {
+  return ToArray(info.Env(), PinConflicts(Require("pin conflicts")));
 }
 
 Napi::Value BpfObject::JS_pinnedMapNames(const Napi::CallbackInfo& info) {

@@ -68,6 +68,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value JS_program(const Napi::CallbackInfo& info);
   Napi::Value JS_mapNames(const Napi::CallbackInfo& info);
   Napi::Value JS_pinnedMapNames(const Napi::CallbackInfo& info);
+  Napi::Value JS_pinConflicts(const Napi::CallbackInfo& info);
   Napi::Value JS_programNames(const Napi::CallbackInfo& info);
   Napi::Value JS_close(const Napi::CallbackInfo& info);
   Napi::Value JS_path(const Napi::CallbackInfo& info);

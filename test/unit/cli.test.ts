@@ -5,8 +5,7 @@
  * The cases that need the agent past its root check, or another user, run only as root.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -245,34 +244,6 @@ describe("the vrf-agent command on bad input", () => {
     expect(theLine(result.stderr)).toMatch(new RegExp(`^vrf-agent status: no agent answers at ${url} `));
   });
 
-  describe("cleanup outside a folder of its own under /sys/fs/bpf", () => {
-    // A refusal that failed would go on to rm -rf the path. As nobody it cannot remove anything
-    // that matters (nor the tc filters of a concurrent test), so a broken check fails the test
-    // instead of the machine; the refusal itself needs no privilege.
-    let victim: string;
-    beforeAll(async () => {
-      victim = join(dir, "victim");
-      await mkdir(victim);
-      await writeFile(join(victim, "keep"), "");
-    });
-
-    it.for([
-      ["/etc", "/etc"],
-      ["bpffs itself", "/sys/fs/bpf/"],
-      ["a path that climbs out of bpffs", "/sys/fs/bpf/vrf-agent/../../../..VICTIM"],
-      ["a relative path", "sys/fs/bpf/vrf-agent"],
-    ])("refuses %s with exit code 2", async ([, path = ""], { skip }) => {
-      if (root && asNobody) skip(`run as root it could remove ${path} for real, and ${asNobody}`);
-      const pinPath = path.replace("VICTIM", victim);
-      const result = await vrfAgent(["cleanup", `--bpf.pin-path=${pinPath}`], { nobody: root });
-      expect(result.exitCode).toBe(2);
-      expect(theLine(result.stderr)).toBe(
-        `vrf-agent cleanup: refusing to remove ${pinPath}: not a folder of its own under /sys/fs/bpf`,
-      );
-      expect(existsSync(join(victim, "keep"))).toBe(true);
-    });
-  });
-
   it("says in one line that iproute2 is missing", async ({ skip }) => {
     if (!root) skip("the agent stops at the privilege check before it looks for ip");
     const pinPath = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
@@ -288,29 +259,7 @@ describe("the vrf-agent command on bad input", () => {
     }
   });
 
-  it("refuses a folder under bpffs that holds another tool's pins, and removes its own", async ({ skip }) => {
-    if (!root) skip("bpffs folders can only be made as root");
-    const foreign = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
-    await mkdir(join(foreign, "someone-else"), { recursive: true });
-    try {
-      const refused = await vrfAgent(["cleanup", `--bpf.pin-path=${foreign}`]);
-      expect(refused.exitCode).toBe(2);
-      expect(theLine(refused.stderr)).toBe(
-        `vrf-agent cleanup: refusing to remove ${foreign}: it does not hold vrf-agent's maps`,
-      );
-      expect(existsSync(join(foreign, "someone-else"))).toBe(true);
-    } finally {
-      await rm(foreign, { recursive: true, force: true });
-    }
-    // A folder the agent's maps were pinned into goes, maps and all.
-    const own = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
-    const load = `import("${join(projectRoot, "dist", "agent", "native.js")}").then(({ loadNative }) => { const o = new (loadNative().BpfObject)("${join(projectRoot, "build", "bpf", "traffic.bpf.o")}", { pinRoot: "${own}" }); o.load(); o.close(); })`;
-    await execa(process.execPath, ["-e", load]);
-    expect((await readdir(own)).sort()).toEqual(expect.arrayContaining(["ports_dense", "vrf_slots", "iface_slots"]));
-    const removed = await vrfAgent(["cleanup", `--bpf.pin-path=${own}`]);
-    expect(removed.exitCode).toBe(0);
-    expect(existsSync(own)).toBe(false);
-  });
+  // cleanup's refusals and what it removes: test/bpf/agent-daemon.test.ts, beside a running agent.
 
   it("says what works here for check, as root", async ({ skip }) => {
     if (!root) skip("check as another user fails its privileges line by design");

@@ -1,0 +1,76 @@
+/**
+ * The built agent run as a daemon on this host, the way a supervisor runs it: started (possibly
+ * under a wrapper such as `ip netns exec` or `unshare`), waited for until it serves, scraped,
+ * signalled, and waited for again until it exits.
+ */
+import { execa } from "execa";
+import { parseExposition, type Sample } from "../../agent/exposition.js";
+import { cli } from "./cli.js";
+
+export interface RunningAgent {
+  url: string;
+  /** Everything it has logged so far. */
+  log(): string;
+  scrape(init?: RequestInit): Promise<Sample[]>;
+  /** Resolves once a log line matches (checked as lines arrive), or rejects after `ms`. */
+  logged(pattern: RegExp, ms?: number): Promise<void>;
+  signal(name: NodeJS.Signals): void;
+  /** Its exit, after a signal or on its own. */
+  exited(): Promise<{ exitCode: number | undefined; signal: string | undefined }>;
+}
+
+/** A shell wrapper that takes bpffs away first: the agent starts in a mount namespace with none. */
+export const withoutBpffs = [
+  "unshare",
+  "--mount",
+  "--propagation",
+  "private",
+  "sh",
+  "-c",
+  'while umount /sys/fs/bpf 2>/dev/null; do :; done; exec "$@"',
+  "sh",
+];
+
+/** Waits until the agent logs that it serves; rejects with its log if it exits or stalls first. */
+export async function startAgent(args: string[], options: { wrapper?: string[] } = {}): Promise<RunningAgent> {
+  const argv = [...(options.wrapper ?? []), process.execPath, cli, "--web.listen-address=127.0.0.1:0", ...args];
+  const [file = "", ...rest] = argv;
+  const child = execa(file, rest, { reject: false, buffer: false, stdin: "ignore", stdout: "ignore" });
+  let text = "";
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    text += chunk;
+    for (const waiter of [...waiters]) {
+      if (waiter.pattern.test(text)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
+  const result = child.then((r) => ({ exitCode: r.exitCode, signal: r.signal }));
+  const logged = (pattern: RegExp, ms = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(text)) return resolve();
+      const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${ms} ms; the log:\n${text}`)), ms);
+      waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      void result.then(() => {
+        if (!pattern.test(text)) reject(new Error(`exited before ${pattern}; the log:\n${text}`));
+      });
+    });
+  await logged(/msg="serving metrics"/);
+  const port = /msg="serving metrics" address=[^ ]*:(\d+)/.exec(text)?.[1];
+  const url = `http://127.0.0.1:${port}/metrics`;
+  return {
+    url,
+    log: () => text,
+    async scrape(init) {
+      const response = await fetch(url, init);
+      if (response.status !== 200) throw new Error(`scrape answered ${response.status}`);
+      return parseExposition(await response.text());
+    },
+    logged,
+    signal: (name) => child.kill(name),
+    exited: () => result,
+  };
+}

@@ -78,7 +78,15 @@ async function iproute2(): Promise<CheckResult> {
 
 async function vrfSupport(): Promise<CheckResult> {
   const ns = `vrf-agent-check-${randomUUID().slice(0, 8)}`;
-  await execa("ip", ["netns", "add", ns], { reject: false });
+  const space = await execa("ip", ["netns", "add", ns], { reject: false });
+  if (space.failed) {
+    // Without a namespace of its own the probe would touch the host's; nothing is known then.
+    return {
+      name: "VRF support",
+      verdict: "degraded",
+      detail: `not tried: no throwaway namespace could be made (${space.stderr.trim()}; that needs CAP_SYS_ADMIN)`,
+    };
+  }
   try {
     const made = await execa("ip", ["-n", ns, "link", "add", "probe", "type", "vrf", "table", "4242"], {
       reject: false,

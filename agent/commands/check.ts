@@ -1,14 +1,14 @@
 /** `vrf-agent check`: one line per capability the agent needs, and what follows from it. */
-import pc from "picocolors";
 import { runChecks, type Verdict } from "../check.js";
 import { loadNative } from "../native.js";
+import { type Colours, coloursFor } from "./colours.js";
 import { Command, parseCommand, pinPathOption, usage } from "./options.js";
 
-const mark: Record<Verdict, string> = {
+const marks = (pc: Colours): Record<Verdict, string> => ({
   ok: pc.green("ok      "),
   degraded: pc.yellow("degraded"),
   fail: pc.red("FAIL    "),
-};
+});
 
 export async function runCheckCommand(argv: string[]): Promise<number> {
   const program = pinPathOption(
@@ -17,6 +17,7 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand<{ "bpf.pinPath": string }>(program, argv);
   if (!parsed.ok) return usage(parsed);
   const results = await runChecks(loadNative(), parsed.options["bpf.pinPath"]);
+  const mark = marks(coloursFor(process.stdout));
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) process.stdout.write(`${mark[r.verdict]}  ${r.name.padEnd(width)}  ${r.detail}\n`);
   const failed = results.filter((r) => r.verdict === "fail").length;

@@ -1,5 +1,5 @@
 /** Small flag parsing shared by the subcommands: their flags are few and take one value each. */
-import { Command, type OptionValues } from "commander";
+import { Command, InvalidArgumentError, type OptionValues } from "commander";
 
 /** Parses argv with a commander program the caller described; returns its options or a one-line error. */
 export function parseCommand<T extends OptionValues>(
@@ -14,8 +14,13 @@ export function parseCommand<T extends OptionValues>(
     program.parse(argv, { from: "user" });
     return { ok: true, options: program.opts<T>() };
   } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-    return { ok: false, code, text: printed.join("") || String(error) };
+    if ((error as { exitCode?: number }).exitCode === 0) return { ok: false, code: 0, text: printed.join("") };
+    // A usage error in the CLI's one-line form, `vrf-agent status: option ... is invalid. why`.
+    // commander puts its "(Did you mean ...?)" on a line of its own.
+    const message = (error instanceof Error ? error.message : String(error))
+      .replace(/^error: /, "")
+      .replace(/\n/g, " ");
+    return { ok: false, code: 2, text: `${program.name()}: ${message}` };
   }
 }
 
@@ -29,4 +34,4 @@ export function usage(result: { code: number; text: string }): number {
   return result.code;
 }
 
-export { Command };
+export { Command, InvalidArgumentError };

@@ -101,7 +101,8 @@ export function parseFlags(
     if (code === "commander.helpDisplayed") return { kind: "help", text: output };
     if (code === "commander.version") return { kind: "version", text: output };
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: "error", message: message.replace(/^error: /, "") };
+    // commander puts its "(Did you mean ...?)" on a line of its own.
+    return { kind: "error", message: message.replace(/^error: /, "").replace(/\n/g, " ") };
   }
 
   // Keys keep the dots of the flag names; commander only camel-cases the dashes.

@@ -35,6 +35,22 @@ export function vrfAgent(args: string[], options: RunOptions = {}) {
 }
 
 /**
+ * Runs the built CLI with its stdout on a terminal (a pty from util-linux's `script`), where
+ * colour is allowed; the pty turns line ends into CRLF, and stdout and stderr arrive together.
+ */
+export function vrfAgentInTerminal(args: string[], options: RunOptions = {}) {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, cli, ...args].map(quote).join(" ");
+  const env = { NO_COLOR: "1", ...options.env };
+  return execa("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+    reject: false,
+    stdin: "ignore",
+    env,
+    timeout: options.timeout ?? 30_000,
+  });
+}
+
+/**
  * The one line an operator reads: it names the program, and carries no stack trace. Log lines
  * the daemon wrote before failing (logfmt, so starting with ts=) are its log, not its answer.
  */

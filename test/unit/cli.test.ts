@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, nobody, projectRoot, theLine, vrfAgent } from "../support/cli.js";
+import { assertBuilt, nobody, projectRoot, theLine, vrfAgent, vrfAgentInTerminal } from "../support/cli.js";
 import { makePki } from "../support/pki.js";
 
 const { version } = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string };
@@ -275,5 +275,21 @@ describe("the vrf-agent command on bad input", () => {
     expect(result.stdout).toMatch(/^The agent can run here/m);
     // Each hook family was loaded into a throwaway pin folder, and the folder went with it.
     expect(await leftovers()).toEqual(before);
+  });
+
+  it("colours check's verdicts on a terminal, and never with NO_COLOR set or into a pipe", async ({ skip }) => {
+    if (!root) skip("check as another user fails its privileges line by design");
+    const colourable = { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: "xterm-256color" };
+    // The control: a terminal without NO_COLOR gets colour, so its absence below means something.
+    const coloured = await vrfAgentInTerminal(["check"], { env: colourable });
+    expect(coloured.stdout).toMatch(/ok.*privileges/);
+    expect(coloured.stdout).toContain("\x1b[");
+    const noColor = await vrfAgentInTerminal(["check"], { env: { ...colourable, NO_COLOR: "1" } });
+    expect(noColor.stdout).toMatch(/^ok +privileges/m);
+    expect(noColor.stdout).not.toContain("\x1b");
+    // picocolors alone would colour a pipe where CI is set.
+    const piped = await vrfAgent(["check"], { env: { ...colourable, CI: "true" } });
+    expect(piped.stdout).toMatch(/^ok +privileges/m);
+    expect(piped.stdout).not.toContain("\x1b");
   });
 });

@@ -68,6 +68,7 @@ describe("parseFlags", () => {
     [["--netns", "red", "--netns.all"], /cannot be used with/],
     [["--config.file", ""], /it is empty/],
     [["--no-such-flag"], /unknown option '--no-such-flag'/],
+    [["--web.listen-adres", ":9852"], /unknown option '--web\.listen-adres' \(Did you mean --web\.listen-address\?\)$/],
     [["stray"], /too many arguments/],
     [["--web.listen-address"], /argument missing/],
   ])("rejects %j in one line", (argv, pattern) => {

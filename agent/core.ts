@@ -28,6 +28,8 @@ export interface CoreOptions {
   expectedCross: readonly { from: string; to: string }[];
   log: CoreLog;
   objectsDir?: string;
+  /** max_entries overrides by map name (DatapathOptions.maxEntries). */
+  maxEntries?: Readonly<Record<string, number>>;
 }
 
 export interface Core {
@@ -50,6 +52,7 @@ export async function startCore(options: CoreOptions, initial: Inventory, initia
   const datapath = new Datapath(addon, {
     objectsDir: options.objectsDir ?? join(projectRoot, "build", "bpf"),
     pinRoot: options.pinRoot,
+    ...(options.maxEntries && { maxEntries: options.maxEntries }),
   });
   datapath.start();
   if (!datapath.status.some((status) => status.loaded)) {

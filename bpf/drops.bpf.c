@@ -7,7 +7,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "errno.bpf.h"
 #include "maps.bpf.h"
 
 struct {
@@ -25,7 +24,7 @@ int BPF_PROG(vrf_drop, struct sk_buff *skb, void *location, enum skb_drop_reason
 	const struct vrf_agent_port *port;
 	struct vrf_agent_drop_key key = {};
 	struct net_device *dev = skb->dev;
-	__u64 one = 1, *count;
+	__u64 zero = 0, *count;
 
 	if (!dev)
 		return 0;
@@ -34,15 +33,9 @@ int BPF_PROG(vrf_drop, struct sk_buff *skb, void *location, enum skb_drop_reason
 		return 0;
 	key.vrf = port->vrf;
 	key.reason = reason;
-	count = bpf_map_lookup_elem(&drops, &key);
-	if (count) {
-		*count += 1;
-		return 0;
-	}
-	long err = bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST);
-	if (err == -E2BIG)
+	if (entry_of(&drops, &key, &zero, (void **)&count))
 		count_error(VRF_AGENT_ERROR_DROPS_FULL);
-	else if (err == -EEXIST && (count = bpf_map_lookup_elem(&drops, &key)))
+	else
 		*count += 1;
 	return 0;
 }

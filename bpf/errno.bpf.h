@@ -2,6 +2,7 @@
 #ifndef VRF_AGENT_ERRNO_BPF_H
 #define VRF_AGENT_ERRNO_BPF_H
 
+#define ENOENT 2
 #define E2BIG 7
 #define EACCES 13
 #define EEXIST 17

@@ -7,6 +7,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "errno.bpf.h"
 #include "vrf_agent.h"
 
 struct {
@@ -69,6 +70,32 @@ static __always_inline const struct vrf_agent_port *port_of(__u32 ifindex)
 	else
 		port = sparse_port(ifindex);
 	return port && port->vrf ? port : NULL;
+}
+
+/*
+ * The entry of key in a hash of counters, inserted from `zero` when absent: 0 with *entry set,
+ * or a negative errno when there is no entry to count into, for the caller to count as a full
+ * map. Any failed insert but EEXIST (another CPU inserted the key in between) is that: E2BIG
+ * for a full map, whatever else a kernel may say. So is a key deleted again before the second
+ * lookup (user space zeroing a departed VRF's counters).
+ */
+static __always_inline int entry_of(void *map, const void *key, const void *zero, void **entry)
+{
+	int err;
+
+	*entry = bpf_map_lookup_elem(map, key);
+	if (*entry)
+		return 0;
+	/*
+	 * Only the low 32 bits: before 6.4 the verifier turns this helper call into a direct call of
+	 * the map's update, which returns an int, so a 64-bit comparison never matches. The lab's
+	 * 6.1 returned 4294967289 here for a full map where 6.18 returns -7.
+	 */
+	err = (int)bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return err;
+	*entry = bpf_map_lookup_elem(map, key);
+	return *entry ? 0 : -ENOENT;
 }
 
 static __always_inline void count_error(__u32 error)

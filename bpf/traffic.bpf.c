@@ -7,7 +7,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
-#include "errno.bpf.h"
 #include "maps.bpf.h"
 #include "tc.bpf.h"
 
@@ -65,7 +64,7 @@ static __always_inline void count_cross(struct __sk_buff *skb, const struct vrf_
 {
 	const struct vrf_agent_port *in;
 	struct vrf_agent_cross_key key;
-	struct vrf_agent_count *count;
+	struct vrf_agent_count zero = {}, *count;
 
 	/* 0: generated on this host, not forwarded. The VRF receive path sets it to the VRF device. */
 	if (!skb->ingress_ifindex)
@@ -75,22 +74,12 @@ static __always_inline void count_cross(struct __sk_buff *skb, const struct vrf_
 		return;
 	key.src_vrf = in->vrf;
 	key.dst_vrf = out->vrf;
-	count = bpf_map_lookup_elem(&cross_traffic, &key);
-	if (count) {
-		count->packets += 1;
-		count->bytes += skb->len;
+	if (entry_of(&cross_traffic, &key, &zero, (void **)&count)) {
+		count_error(VRF_AGENT_ERROR_CROSS_FULL);
 		return;
 	}
-	struct vrf_agent_count first = { .packets = 1, .bytes = skb->len };
-
-	/* EEXIST: another CPU created the pair in between, so count into its entry. */
-	long err = bpf_map_update_elem(&cross_traffic, &key, &first, BPF_NOEXIST);
-	if (err == -E2BIG)
-		count_error(VRF_AGENT_ERROR_CROSS_FULL);
-	else if (err == -EEXIST && (count = bpf_map_lookup_elem(&cross_traffic, &key))) {
-		count->packets += 1;
-		count->bytes += skb->len;
-	}
+	count->packets += 1;
+	count->bytes += skb->len;
 }
 
 static __always_inline int observe(struct __sk_buff *skb, __u32 direction)

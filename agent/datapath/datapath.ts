@@ -61,6 +61,12 @@ export interface DatapathOptions {
   objectsDir: string;
   /** A folder on bpffs where the maps are pinned (and found again after a restart). */
   pinRoot: string;
+  /**
+   * max_entries by map name instead of the sizes compiled in, set in every object that declares
+   * the map (names no object declares change nothing). A map pinned with another size is not
+   * reused: the families declaring it fail to load.
+   */
+  maxEntries?: Readonly<Record<string, number>>;
 }
 
 export interface CrossCount {
@@ -102,12 +108,15 @@ export class Datapath {
 
   /** Loads every hook family it can; attaches the tracing ones. Never throws for one family. */
   start(): void {
+    const overrides = Object.entries(this.options.maxEntries ?? {});
     for (const family of hookFamilies) {
       let object: BpfObject | undefined;
       try {
         object = new this.addon.BpfObject(join(this.options.objectsDir, `${family}.bpf.o`), {
           pinRoot: this.options.pinRoot,
         });
+        const maps = object.mapNames();
+        for (const [name, entries] of overrides) if (maps.includes(name)) object.setMaxEntries(name, entries);
         object.load();
         if (family !== "traffic") {
           for (const name of object.programNames()) this.tracing.push(object.program(name).attachTracing());

@@ -97,6 +97,24 @@ export function decodeSlot(value: Buffer): SlotEntry {
 export const decodeCrossKey = (key: Buffer) => ({ srcVrf: key.readUInt16LE(0), dstVrf: key.readUInt16LE(2) });
 export const decodeDropKey = (key: Buffer) => ({ vrf: key.readUInt32LE(0), reason: key.readUInt32LE(4) });
 
+export function encodeCrossKey(pair: { srcVrf: number; dstVrf: number }): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeUInt16LE(pair.srcVrf, 0);
+  key.writeUInt16LE(pair.dstVrf, 2);
+  return key;
+}
+
+export function encodeDropKey(drop: { vrf: number; reason: number }): Buffer {
+  const key = Buffer.alloc(8);
+  key.writeUInt32LE(drop.vrf, 0);
+  key.writeUInt32LE(drop.reason, 4);
+  return key;
+}
+
+/** Value sizes (one CPU's share) of cross_traffic (struct vrf_agent_count) and drops (a u64). */
+export const crossValueSize = 16;
+export const dropValueSize = 8;
+
 /** The unreachable map's index of a (VRF slot, family, route kind). */
 export const unreachableIndex = (vrf: number, family: number, kind: number) =>
   (vrf * unreachableFamilies.length + family) * routeKinds.length + kind;

@@ -1,11 +1,15 @@
 /**
  * Runs the datapath inside the lab guest for the lab tier's tests, until SIGTERM: every VRF
  * device and member gets a port and tc hooks; each SIGUSR1 writes a snapshot of all counters,
- * with the kernel's own interface counters as of the same instant, to $LAB_OUT/datapath-<n>.json.
+ * with the kernel's own interface counters as of the same instant, to $LAB_OUT/<name>-<n>.json.
+ *   datapath-harness.js [--name NAME] [--max-entries MAP=N,...]
+ * NAME (default "datapath") names its files and its pin root, so two harnesses (one with small
+ * maps, say) can run side by side, each with maps of its own.
  */
 import { readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { Datapath, type TcHooks } from "../../agent/datapath/datapath.js";
 import { dropReasonName, dropReasonNames } from "../../agent/datapath/drop-reasons.js";
@@ -19,14 +23,29 @@ interface IpLink {
   linkinfo?: { info_kind?: string };
 }
 
+const { values: args } = parseArgs({
+  options: { name: { type: "string", default: "datapath" }, "max-entries": { type: "string", default: "" } },
+});
+const name = args.name;
+const maxEntries = Object.fromEntries(
+  args["max-entries"]
+    .split(",")
+    .filter(Boolean)
+    .map((pair) => {
+      const [map = "", entries = ""] = pair.split("=");
+      return [map, Number(entries)];
+    }),
+);
 const out = process.env.LAB_OUT ?? "/tmp";
 const ipLinks = async (...args: string[]) =>
   JSON.parse((await execa("ip", ["-j", ...args, "link", "show"])).stdout) as IpLink[];
 
 const addon = loadNative();
+const pinRoot = `/sys/fs/bpf/vrf-agent-lab-${name}`;
 const datapath = new Datapath(addon, {
   objectsDir: join(projectRoot, "build", "bpf"),
-  pinRoot: "/sys/fs/bpf/vrf-agent-lab",
+  pinRoot,
+  maxEntries,
 });
 datapath.start();
 const reasons = dropReasonNames(addon);
@@ -85,7 +104,7 @@ function consistentReading() {
 
 async function snapshot(): Promise<void> {
   const { vrfTraffic, ifaceTraffic, kernel } = consistentReading();
-  const file = join(out, `datapath-${++snapshots}.json`);
+  const file = join(out, `${name}-${++snapshots}.json`);
   const body = {
     vrf: Object.fromEntries([...vrfSlot].map(([name, slot]) => [name, vrfTraffic.at(slot)])),
     iface: Object.fromEntries(watched.map((l) => [l.ifname, ifaceTraffic.at(l.ifindex)])),
@@ -112,5 +131,5 @@ process.on("SIGTERM", () => {
   process.exit(0);
 });
 const modes = [...new Set(hooks.flatMap((h) => [h.ingress.kind, h.egress.kind]))];
-await publish(join(out, "datapath-ready.json"), { status: datapath.status, modes });
+await publish(join(out, `${name}-ready.json`), { status: datapath.status, modes, pid: process.pid, pinRoot });
 setInterval(() => {}, 1 << 30);

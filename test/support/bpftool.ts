@@ -40,3 +40,39 @@ export async function testRunObject(run: Run, object: string, frameFile: string,
 
 /** TC_ACT_UNSPEC (-1) as BPF_PROG_TEST_RUN reports it. */
 export const tcActUnspec = 0xffff_ffff;
+
+/**
+ * Inserts keys into a pinned hash map from user space, as an operator's tooling could, until the
+ * kernel refuses one: how many went in, and bpftool's words for the refusal. `valueSize` is one
+ * CPU's share; bpftool copies it to every CPU of a per-CPU map.
+ */
+export async function fillMap(
+  run: Run,
+  map: string,
+  key: (i: number) => Uint8Array,
+  valueSize: number,
+): Promise<{ inserted: number; refused: string }> {
+  const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0"));
+  const value = hex(new Uint8Array(valueSize));
+  for (let i = 0; i < 100_000; i++) {
+    try {
+      await run([
+        "bpftool",
+        "map",
+        "update",
+        "pinned",
+        map,
+        "key",
+        "hex",
+        ...hex(key(i)),
+        "value",
+        "hex",
+        ...value,
+        "noexist",
+      ]);
+    } catch (error) {
+      return { inserted: i, refused: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  throw new Error(`${map} took 100000 keys without refusing one`);
+}

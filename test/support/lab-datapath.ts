@@ -31,21 +31,39 @@ async function waitForFile(path: string, timeoutMs = 60_000): Promise<string> {
   throw new Error(`${path} did not appear within ${timeoutMs / 1000} s`);
 }
 
-export async function startHarness(
-  lab: Lab,
-): Promise<{ status: HookStatus[]; modes: string[]; snapshot(): Promise<Snapshot> }> {
-  await lab.spawn("datapath", lab.node("datapath-harness", []));
-  const ready = JSON.parse(await waitForFile(join(lab.outDir, "datapath-ready.json"))) as {
+export interface HarnessOptions {
+  /** Names the harness's files, pin root and guest process; harnesses alive together need their own. */
+  name?: string;
+  /** max_entries overrides by map name (see DatapathOptions). */
+  maxEntries?: Record<string, number>;
+}
+
+export interface Harness {
+  status: HookStatus[];
+  modes: string[];
+  /** The bpffs folder its maps are pinned in, inside the guest. */
+  pinRoot: string;
+  snapshot(): Promise<Snapshot>;
+}
+
+export async function startHarness(lab: Lab, options: HarnessOptions = {}): Promise<Harness> {
+  const name = options.name ?? "datapath";
+  const maxEntries = Object.entries(options.maxEntries ?? {}).map(([map, entries]) => `${map}=${entries}`);
+  await lab.spawn(name, lab.node("datapath-harness", ["--name", name, "--max-entries", maxEntries.join(",")]));
+  const ready = JSON.parse(await waitForFile(join(lab.outDir, `${name}-ready.json`))) as {
     status: HookStatus[];
     modes: string[];
+    pid: number;
+    pinRoot: string;
   };
   let taken = 0;
   return {
     status: ready.status,
     modes: ready.modes,
+    pinRoot: ready.pinRoot,
     async snapshot() {
-      await lab.run(["pkill", "-USR1", "-f", "datapath-harness"]);
-      return JSON.parse(await waitForFile(join(lab.outDir, `datapath-${++taken}.json`))) as Snapshot;
+      await lab.run(["kill", "-USR1", String(ready.pid)]);
+      return JSON.parse(await waitForFile(join(lab.outDir, `${name}-${++taken}.json`))) as Snapshot;
     },
   };
 }

@@ -3,9 +3,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   datapathErrors,
+  decodeCrossKey,
+  decodeDropKey,
   decodeSlot,
   decodeTraffic,
   directions,
+  encodeCrossKey,
+  encodeDropKey,
   encodePort,
   encodeSlot,
   families,
@@ -57,6 +61,13 @@ describe("the datapath layout mirrors bpf/vrf_agent.h", () => {
 
   it("encodes a port as the struct's u16 vrf, u16 iface, u32 flags", () => {
     expect([...encodePort({ vrf: 3, iface: 0x102, master: true })]).toEqual([3, 0, 2, 1, 1, 0, 0, 0]);
+  });
+
+  it("round-trips the cross_traffic key as u16 src, u16 dst and the drops key as u32 vrf, u32 reason", () => {
+    expect([...encodeCrossKey({ srcVrf: 2, dstVrf: 0x103 })]).toEqual([2, 0, 3, 1]);
+    expect(decodeCrossKey(encodeCrossKey({ srcVrf: 7, dstVrf: 9 }))).toEqual({ srcVrf: 7, dstVrf: 9 });
+    expect([...encodeDropKey({ vrf: 5, reason: 0x102 })]).toEqual([5, 0, 0, 0, 2, 1, 0, 0]);
+    expect(decodeDropKey(encodeDropKey({ vrf: 200, reason: 1 }))).toEqual({ vrf: 200, reason: 1 });
   });
 
   it("decodes packets before bytes, rx before tx, families in order", () => {

@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "netns.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -21,14 +22,10 @@ struct {
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(vrf_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	const struct vrf_agent_port *port;
+	const struct vrf_agent_port *port = port_of_dev(skb->dev);
 	struct vrf_agent_drop_key key = {};
-	struct net_device *dev = skb->dev;
 	__u64 zero = 0, *count;
 
-	if (!dev)
-		return 0;
-	port = port_of(dev->ifindex);
 	if (!port)
 		return 0;
 	key.vrf = port->vrf;

@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include "errno.bpf.h"
 #include "maps.bpf.h"
+#include "netns.bpf.h"
 #include "tc.bpf.h"
 
 struct {
@@ -50,7 +51,7 @@ static __always_inline __u32 kind_of(int error)
 static __always_inline void hit(struct sk_buff *skb, __u32 family, __u32 kind)
 {
 	/* The VRF receive path has made the VRF device the packet's device by now. */
-	const struct vrf_agent_port *port = port_of(BPF_CORE_READ(skb, dev, ifindex));
+	const struct vrf_agent_port *port = port_of_dev(BPF_CORE_READ(skb, dev));
 	__u32 index;
 	__u64 *count;
 

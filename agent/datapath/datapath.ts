@@ -3,6 +3,7 @@
  * under one root (counters outlive the agent), ports filled, tc hooks attached, counters read.
  * Each object loads on its own, so a kernel without one hook family loses only that family.
  */
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { BpfLink, BpfMap, BpfObject, BpfProgram, NativeAddon } from "../native.js";
 import {
@@ -47,6 +48,16 @@ export type SlotKind = "vrf" | "iface";
 /** Traffic counters by slot, as read in one go. */
 export interface TrafficTable {
   at(slot: number): Traffic | undefined;
+}
+
+/**
+ * The inode of this process's network namespace, as the global hooks' `agent_netns`: they see
+ * every namespace's devices and count only those of the agent's own (bpf/netns.bpf.h).
+ */
+function ownNetns(): Buffer {
+  const value = Buffer.alloc(4);
+  value.writeUInt32LE(statSync("/proc/self/ns/net").ino);
+  return value;
 }
 
 /** Overwrites an array entry with zeros; for per-CPU maps, every CPU's copy. */
@@ -109,6 +120,7 @@ export class Datapath {
   /** Loads every hook family it can; attaches the tracing ones. Never throws for one family. */
   start(): void {
     const overrides = Object.entries(this.options.maxEntries ?? {});
+    const netns = ownNetns();
     for (const family of hookFamilies) {
       let object: BpfObject | undefined;
       try {
@@ -117,8 +129,11 @@ export class Datapath {
         });
         const maps = object.mapNames();
         for (const [name, entries] of overrides) if (maps.includes(name)) object.setMaxEntries(name, entries);
+        // Every family but traffic hooks the whole kernel, not one interface.
+        const global = family !== "traffic";
+        if (global) object.setConst("agent_netns", netns);
         object.load();
-        if (family !== "traffic") {
+        if (global) {
           for (const name of object.programNames()) this.tracing.push(object.program(name).attachTracing());
         }
         this.objects.set(family, object);

@@ -149,4 +149,27 @@ describe("drops by kernel reason", () => {
     const drops = rig.datapath.drops().filter((d) => d.vrf === 7 && d.reason === noSocket);
     expect(drops.map((d) => d.count)).toEqual([25]);
   });
+
+  it("counts no drop of another namespace, even on a device numbered like one of ours", async () => {
+    // kfree_skb fires for every namespace, and each numbers its devices on its own: the peer,
+    // in its namespace, gets the very ifindex that has a port here.
+    const twin = await vethPair(36, { index: 3036, peerIndex: 3036 });
+    try {
+      expect([twin.ifindex, Number(await twin.inPeer(["cat", "/sys/class/net/peer/ifindex"]))]).toEqual([3036, 3036]);
+      rig.datapath.setPort(twin.ifindex, { vrf: 8, iface: 12, master: false });
+      const noSocket = [...dropReasonNames(loadNative())].find(([, name]) => name === "NO_SOCKET")?.[0];
+      const counted = () => rig.datapath.drops().flatMap((d) => (d.vrf === 8 ? [[d.reason, d.count]] : []));
+      const burst = [guestProgram("udp-burst"), "9", "25", "32"];
+      // Theirs: from here to a closed port of the peer, dropped in the peer's namespace.
+      const theirs = await execa(process.execPath, [burst[0] ?? "", twin.peerAddress, ...burst.slice(1)]);
+      expect(JSON.parse(theirs.stdout)).toEqual({ sent: 25, failed: 0 });
+      expect(counted()).toEqual([]);
+      // Ours: from the peer to a closed port here, so the test can tell the two apart.
+      const ours = await twin.inPeer([process.execPath, burst[0] ?? "", twin.address, ...burst.slice(1)]);
+      expect(JSON.parse(ours)).toEqual({ sent: 25, failed: 0 });
+      expect(counted()).toEqual([[noSocket, 25]]);
+    } finally {
+      await twin.remove();
+    }
+  });
 });

@@ -24,7 +24,7 @@ const kernelDelta = (a: Snapshot, b: Snapshot, name: string) => ({
   rxBytes: (b.kernel[name]?.rx.bytes ?? 0) - (a.kernel[name]?.rx.bytes ?? 0),
   txBytes: (b.kernel[name]?.tx.bytes ?? 0) - (a.kernel[name]?.tx.bytes ?? 0),
 });
-/** What grew between two snapshots, as [vrf, ..., count] rows: drops by reason, cross-VRF packets by pair. */
+/** What grew between two snapshots, as rows ending in the count: drops, unreachable hits, cross-VRF packets. */
 const grownDrops = (a: Snapshot, b: Snapshot) =>
   b.drops
     .map((d) => [
@@ -33,6 +33,16 @@ const grownDrops = (a: Snapshot, b: Snapshot) =>
       d.count - (a.drops.find((o) => o.vrf === d.vrf && o.reason === d.reason)?.count ?? 0),
     ])
     .filter((row) => (row[2] as number) > 0);
+const grownUnreachable = (a: Snapshot, b: Snapshot) =>
+  b.unreachable
+    .map((u) => [
+      u.vrf,
+      u.family,
+      u.route,
+      u.count -
+        (a.unreachable.find((o) => o.vrf === u.vrf && o.family === u.family && o.route === u.route)?.count ?? 0),
+    ])
+    .filter((row) => (row[3] as number) > 0);
 const grownCross = (a: Snapshot, b: Snapshot) =>
   b.cross
     .map((c) => [c.src, c.dst, c.packets - (a.cross.find((o) => o.src === c.src && o.dst === c.dst)?.packets ?? 0)])
@@ -170,6 +180,85 @@ describe("the datapath on the lab's 6.1 kernel", () => {
     const b = await harness.snapshot();
     const noSocket = (s: Snapshot) => s.drops.find((d) => d.vrf === "green" && d.reason === "NO_SOCKET")?.count ?? 0;
     expect(noSocket(b) - noSocket(a)).toBe(25);
+  });
+
+  it("counts no drop and no unreachable hit of other namespaces, even on devices numbered like ours", async () => {
+    // Every namespace numbers its devices from 1, and the global hooks see them all. Two
+    // namespaces without VRFs: alien-b's b0 carries red's VRF device ifindex, alien-a's a0 eth1's.
+    const ifindex = async (name: string) =>
+      (await lab.ipJson<{ ifindex: number }[]>(["link", "show", name]))[0]?.ifindex;
+    const [redDevice, eth1] = [await ifindex("red"), await ifindex("eth1")];
+    const alien = (ns: string, ...argv: string[]) => lab.run(["ip", "netns", "exec", ns, ...argv]);
+    for (const ns of ["alien-a", "alien-b"]) await lab.run(["ip", "netns", "add", ns]);
+    await lab.run([
+      "ip",
+      "-n",
+      "alien-a",
+      "link",
+      "add",
+      "a0",
+      "index",
+      String(eth1),
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "b0",
+      "index",
+      String(redDevice),
+      "netns",
+      "alien-b",
+    ]);
+    const setup = [
+      [
+        "alien-a",
+        "addr add 10.77.0.1/24 dev a0",
+        "addr add fd77::1/64 dev a0 nodad",
+        "link set a0 up",
+        "link set lo up",
+        "route add default via 10.77.0.2",
+        "route add default via fd77::2",
+      ],
+      [
+        "alien-b",
+        "addr add 10.77.0.2/24 dev b0",
+        "addr add fd77::2/64 dev b0 nodad",
+        "link set b0 up",
+        "link set lo up",
+        `route add unreachable ${unroutedDestination.ipv4}/32`,
+        `route add unreachable ${unroutedDestination.ipv6}/128`,
+      ],
+    ];
+    for (const [ns = "", ...commands] of setup)
+      await lab.run(["ip", "-n", ns, "-batch", "-"], { input: `${commands.join("\n")}\n` });
+    await alien("alien-b", "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+    expect([
+      await ifindex("red"),
+      (await lab.ipJson<{ ifindex: number }[]>(["-n", "alien-b", "link", "show", "b0"]))[0]?.ifindex,
+    ]).toEqual([redDevice, redDevice]);
+    const burst = async (ns: string, to: string, count: number) =>
+      JSON.parse(await alien(ns, ...lab.node("udp-burst", [to, "9", String(count), "32"]))) as { sent: number };
+
+    const a = await harness.snapshot();
+    // Theirs: forwarded into unreachable routes through b0, and datagrams to closed ports on b0 and a0.
+    expect((await burst("alien-a", unroutedDestination.ipv4, 30)).sent).toBe(30);
+    expect((await burst("alien-a", unroutedDestination.ipv6, 20)).sent).toBe(20);
+    expect((await burst("alien-a", "10.77.0.2", 25)).sent).toBe(25);
+    expect((await burst("alien-b", "10.77.0.1", 25)).sent).toBe(25);
+    // Ours, in the same window: they must still count exactly.
+    expect((await sendUnreachable(lab, { vrf: "red", family: "ipv4", count: 12 })).sent).toBe(12);
+    expect((await udpBurst(lab, { from: "eth4", to: "10.2.4.2", port: 9, count: 15 })).sent).toBe(15);
+    const b = await harness.snapshot();
+    for (const ns of ["alien-a", "alien-b"]) await lab.run(["ip", "netns", "delete", ns]);
+
+    expect({ unreachable: grownUnreachable(a, b), drops: grownDrops(a, b).sort() }).toEqual({
+      unreachable: [["red", "ipv4", "unreachable", 12]],
+      // ip_error drops what it answers with an ICMP error, on 6.1 without a specific reason.
+      drops: [
+        ["green", "NO_SOCKET", 15],
+        ["red", "NOT_SPECIFIED", 12],
+      ],
+    });
   });
 
   describe("with maps too small for what comes (a second harness, its own maps)", () => {

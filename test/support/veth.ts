@@ -32,9 +32,10 @@ const macOf = async (...show: string[]) => (JSON.parse(await ip(...show)) as { a
 /**
  * `id` (0..255) names the pair's devices, namespace and /30, so pairs alive at the same time
  * need ids of their own; the bpf test files run one at a time, so an id unique per file is
- * enough. `index` asks the kernel for a given ifindex.
+ * enough. `index` asks the kernel for a given ifindex, `peerIndex` for one in the peer's namespace
+ * (each namespace numbers its devices on its own, so both may be the same number).
  */
-export async function vethPair(id: number, options: { index?: number } = {}): Promise<VethPair> {
+export async function vethPair(id: number, options: { index?: number; peerIndex?: number } = {}): Promise<VethPair> {
   const name = `vat${id}`;
   const namespace = `vrf-agent-test-${id}`;
   const address = `10.199.${id}.1`;
@@ -49,7 +50,8 @@ export async function vethPair(id: number, options: { index?: number } = {}): Pr
   try {
     await ip("netns", "add", namespace);
     const index = options.index === undefined ? [] : ["index", String(options.index)];
-    await ip("link", "add", name, ...index, "type", "veth", "peer", "name", "peer", "netns", namespace);
+    const peerIndex = options.peerIndex === undefined ? [] : ["index", String(options.peerIndex)];
+    await ip("link", "add", name, ...index, "type", "veth", "peer", "name", "peer", ...peerIndex, "netns", namespace);
     // No IPv6, and neighbours static before either end is up: router solicitations, MLD reports
     // and ARP would land between a test's readings and make exact counts racy.
     await execa("sysctl", ["-qw", `net.ipv6.conf.${name}.disable_ipv6=1`]);

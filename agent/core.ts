@@ -4,7 +4,7 @@
  */
 import { release } from "node:os";
 import { join } from "node:path";
-import { Datapath, explainLoadFailure, type TcMode } from "./datapath/datapath.js";
+import { Datapath, explainLoadFailure, hookFamilies, type TcMode } from "./datapath/datapath.js";
 import { dropReasonNames } from "./datapath/drop-reasons.js";
 import type { Inventory } from "./inventory/types.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
@@ -28,6 +28,8 @@ export interface CoreOptions {
   expectedCross: readonly { from: string; to: string }[];
   log: CoreLog;
   objectsDir?: string;
+  /** The config's hooks.drops and hooks.unreachable: a family turned off is not loaded at all. Default: both on. */
+  hooks?: { drops: boolean; unreachable: boolean };
   /** max_entries overrides by map name (DatapathOptions.maxEntries). */
   maxEntries?: Readonly<Record<string, number>>;
 }
@@ -52,6 +54,7 @@ export async function startCore(options: CoreOptions, initial: Inventory, initia
   const datapath = new Datapath(addon, {
     objectsDir: options.objectsDir ?? join(projectRoot, "build", "bpf"),
     pinRoot: options.pinRoot,
+    families: hookFamilies.filter((family) => family === "traffic" || (options.hooks?.[family] ?? true)),
     ...(options.maxEntries && { maxEntries: options.maxEntries }),
   });
   datapath.start();
@@ -61,7 +64,8 @@ export async function startCore(options: CoreOptions, initial: Inventory, initia
     throw new OperatorError(`no hook family could load (${why.join("; ")})`);
   }
   for (const status of datapath.status) {
-    if (!status.loaded)
+    if (status.disabled) log("info", `${status.family} hooks ${status.error}`);
+    else if (!status.loaded)
       log("warn", `${status.family} hooks unavailable: ${explainLoadFailure(status.family, status.error ?? "")}`);
   }
   const legacy = options.tcMode === "legacy" || (options.tcMode === "auto" && !addon.tcxSupported());

@@ -119,6 +119,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
         addon,
         pinRoot: pinRoot.path,
         tcMode: config.hooks.tc,
+        hooks: config.hooks,
         expectedCross: config.expectedCrossVrf,
         log: (level, msg, fields) => coreLog.log(level, msg, fields),
       },

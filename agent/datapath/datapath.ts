@@ -38,7 +38,9 @@ export type HookFamily = (typeof hookFamilies)[number];
 export interface HookStatus {
   family: HookFamily;
   loaded: boolean;
-  /** Why the family could not load, when it could not. */
+  /** Left out on purpose by whoever started the datapath (the config's hooks), so not a failure. */
+  disabled?: true;
+  /** Why the family did not load, when it did not. */
   error?: string;
 }
 
@@ -72,6 +74,8 @@ export interface DatapathOptions {
   objectsDir: string;
   /** A folder on bpffs where the maps are pinned (and found again after a restart). */
   pinRoot: string;
+  /** The hook families to load; default all. The others are reported as disabled. */
+  families?: readonly HookFamily[];
   /**
    * max_entries by map name instead of the sizes compiled in, set in every object that declares
    * the map (names no object declares change nothing). A map pinned with another size is not
@@ -117,11 +121,16 @@ export class Datapath {
     private readonly options: DatapathOptions,
   ) {}
 
-  /** Loads every hook family it can; attaches the tracing ones. Never throws for one family. */
+  /** Loads every requested hook family it can; attaches the tracing ones. Never throws for one family. */
   start(): void {
+    const wanted = this.options.families ?? hookFamilies;
     const overrides = Object.entries(this.options.maxEntries ?? {});
     const netns = ownNetns();
     for (const family of hookFamilies) {
+      if (!wanted.includes(family)) {
+        this.status.push({ family, loaded: false, disabled: true, error: "disabled by config" });
+        continue;
+      }
       let object: BpfObject | undefined;
       try {
         object = new this.addon.BpfObject(join(this.options.objectsDir, `${family}.bpf.o`), {

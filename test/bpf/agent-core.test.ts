@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Core, startCore } from "../../agent/core.js";
+import { type Core, type CoreLog, startCore } from "../../agent/core.js";
 import { has, parseExposition, total } from "../../agent/exposition.js";
 import { loadNative } from "../../agent/native.js";
 import { hostInventory } from "../support/host-inventory.js";
@@ -121,5 +121,64 @@ describe("the agent's core on real traffic", () => {
     } finally {
       core.state.inventories = inventories;
     }
+  });
+});
+
+/** bpftool's JSON listing; others' programs and links come and go meanwhile, which it reports as error entries. */
+async function listing<T extends object>(what: "prog" | "link"): Promise<T[]> {
+  const { stdout } = await execa("bpftool", ["-j", what, "show"], { reject: false });
+  return (JSON.parse(stdout) as (T | { error: string })[]).filter((entry): entry is T => !("error" in entry));
+}
+
+describe.for([
+  [{ drops: false, unreachable: false }, ["vrf_egress", "vrf_ingress"]],
+  [{ drops: true, unreachable: false }, ["vrf_drop", "vrf_egress", "vrf_ingress"]],
+] as const)("hook families the config turns off (%o)", ([hooks, programs]) => {
+  const root = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+  const warnings: string[] = [];
+  let core: Core;
+  beforeAll(async () => {
+    const warn: CoreLog = (level, msg) => {
+      if (level === "warn") warnings.push(msg);
+    };
+    core = await startCore(
+      { addon, pinRoot: root, tcMode: "auto", expectedCross: [], log: warn, hooks },
+      hostInventory([]),
+    );
+  });
+  afterAll(async () => {
+    core?.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("loads none of their programs and attaches none of their tracing links", async () => {
+    // Ours are the programs using this core's pinned ports_dense, which every program reads.
+    const ports = JSON.parse(
+      (await execa("bpftool", ["-j", "map", "show", "pinned", `${root}/ports_dense`])).stdout,
+    ) as {
+      id: number;
+    };
+    const ours = (await listing<{ id: number; name: string; map_ids?: number[] }>("prog")).filter((p) =>
+      p.map_ids?.includes(ports.id),
+    );
+    expect(ours.map((p) => p.name).sort()).toEqual(programs);
+    // A tp_btf link shows as a raw tracepoint link, named by its tracepoint.
+    const links = await listing<{ prog_id: number; type: string; tp_name?: string }>("link");
+    const tracing = links.filter((l) => ours.some((p) => p.id === l.prog_id)).map((l) => `${l.type} ${l.tp_name}`);
+    expect(tracing).toEqual(hooks.drops ? ["raw_tracepoint kfree_skb"] : []);
+  });
+
+  it("exports 0 for a family turned off and says why, without a warning", async () => {
+    const samples = await scrape(core);
+    expect(total(samples, "vrf_agent_hook_family_loaded", { family: "traffic" })).toBe(1);
+    expect(total(samples, "vrf_agent_hook_family_loaded", { family: "drops" })).toBe(hooks.drops ? 1 : 0);
+    expect(total(samples, "vrf_agent_hook_family_loaded", { family: "unreachable" })).toBe(0);
+    expect(core.datapath.status.find((s) => s.family === "unreachable")).toEqual({
+      family: "unreachable",
+      loaded: false,
+      disabled: true,
+      error: "disabled by config",
+    });
+    expect(warnings).toEqual([]);
   });
 });

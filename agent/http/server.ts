@@ -1,7 +1,8 @@
 /**
  * The agent's HTTP(S) endpoint: metrics, a landing page and the health probes, behind the TLS,
- * basic auth and headers of an exporter-toolkit web config. A component: the constructor only
- * stores its options, start() listens, stop() closes every connection so shutdown is prompt.
+ * basic auth and headers of an exporter-toolkit web config, with every phase of a connection
+ * timed and their number bounded (./limits.ts). A component: the constructor only stores its
+ * options, start() listens, stop() closes every connection so shutdown is prompt.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
@@ -11,8 +12,10 @@ import { formatListenAddress, type ListenAddress } from "../config/listen-addres
 import type { WebConfig } from "../config/web-config.js";
 import type { Logger } from "../log/logger.js";
 import { OperatorError } from "../operator-error.js";
-import { BasicAuth } from "./basic-auth.js";
+import { Admission } from "./admission.js";
+import { BasicAuth, bcryptAdmission } from "./basic-auth.js";
 import { landingPage } from "./landing-page.js";
+import { connectionsCheckingIntervalMs, defaultHttpLimits, type HttpLimits } from "./limits.js";
 import { httpsOptions, refusal } from "./tls-options.js";
 
 export interface Exposition {
@@ -31,6 +34,8 @@ export interface HttpServerOptions {
   name: string;
   version: string;
   logger: Logger;
+  /** Timeouts and the connection bound; defaultHttpLimits for what is not given. */
+  limits?: Partial<HttpLimits>;
 }
 
 /** A listen failure in one line, e.g. `cannot listen on :9852: address in use`. */
@@ -44,19 +49,21 @@ export class ListenError extends OperatorError {
   }
 }
 
-// Longer than Prometheus' usual scrape intervals, so a scraper keeps its connection (and over TLS
-// skips a handshake per scrape); Node's default of 5 s would close it between every two scrapes.
-const keepAliveMs = 120_000;
+/** At most one warning this often while connections are refused, so a flood does not flood the log too. */
+const dropWarningMs = 60_000;
 
 export class HttpServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private web: WebConfig;
   private auth: BasicAuth;
+  private readonly bcryptGate = new Admission(bcryptAdmission);
+  private readonly limits: HttpLimits;
 
   constructor(private readonly options: HttpServerOptions) {
     this.web = options.web;
-    this.auth = new BasicAuth(options.web.basicAuthUsers);
+    this.auth = new BasicAuth(options.web.basicAuthUsers, this.bcryptGate);
+    this.limits = { ...defaultHttpLimits, ...options.limits };
   }
 
   /**
@@ -75,7 +82,7 @@ export class HttpServer {
       Object.assign(server, { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized });
     }
     this.web = web;
-    this.auth = new BasicAuth(web.basicAuthUsers);
+    this.auth = new BasicAuth(web.basicAuthUsers, this.bcryptGate);
   }
 
   async start(): Promise<void> {
@@ -91,8 +98,33 @@ export class HttpServer {
     };
 
     const tls = web.tls;
-    const server: Server = tls ? createHttpsServer(httpsOptions(tls), handler) : createHttpServer(handler);
-    server.keepAliveTimeout = keepAliveMs;
+    const { limits } = this;
+    const timing = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+    };
+    const server: Server = tls
+      ? createHttpsServer({ ...httpsOptions(tls), ...timing, handshakeTimeout: limits.handshakeTimeoutMs }, handler)
+      : createHttpServer(timing, handler);
+    // Node's socket inactivity timeout (between kept-alive requests it uses keepAliveTimeout
+    // instead): here the silence allowed before a connection's first request. The handler sets its own.
+    server.timeout = limits.idleTimeoutMs;
+    server.maxConnections = limits.maxConnections;
+    let lastDropWarning = Number.NEGATIVE_INFINITY;
+    let dropped = 0;
+    server.on("drop", (drop?: { remoteAddress?: string }) => {
+      dropped += 1;
+      if (performance.now() - lastDropWarning < dropWarningMs) return;
+      lastDropWarning = performance.now();
+      logger.warn("connection refused: too many open connections", {
+        max_connections: limits.maxConnections,
+        remote: drop?.remoteAddress,
+        refused_since_last_warning: dropped,
+      });
+      dropped = 0;
+    });
     server.on("connection", (socket: Socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
@@ -150,7 +182,7 @@ export class HttpServer {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     // closeAllConnections only knows connections that reached HTTP; a TLS client still in (or stuck
-    // before) its handshake would hold close() up to the 120 s handshake timeout.
+    // before) its handshake would hold close() up to the handshake timeout.
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
@@ -160,8 +192,20 @@ export class HttpServer {
     const { telemetryPath, name } = this.options;
     for (const [header, value] of Object.entries(web.headers)) response.setHeader(header, value);
 
+    // From here the connection waits on the agent, not the client: the render (or a bcrypt
+    // comparison's turn) may take longer than a client may stay silent before its request.
+    request.socket.setTimeout(this.limits.responseTimeoutMs);
+
     // Every path is behind the password, health included, as with exporter-toolkit.
-    if (auth.enabled && !(await auth.check(request.headers.authorization))) {
+    const verdict = auth.enabled
+      ? await auth.check(request.headers.authorization, request.socket.remoteAddress)
+      : "pass";
+    if (verdict === "busy") {
+      // Prometheus marks the target down for this scrape only; its next scrape is the retry.
+      response.setHeader("Retry-After", "1");
+      return send(response, 429, "text/plain; charset=utf-8", "Too many authentication attempts at once\n");
+    }
+    if (verdict === "fail") {
       response.setHeader("WWW-Authenticate", "Basic");
       return send(response, 401, "text/plain; charset=utf-8", "Unauthorized\n");
     }

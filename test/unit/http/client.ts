@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { emptyWebConfig, type WebConfig } from "../../../agent/config/web-config.js";
+import type { HttpLimits } from "../../../agent/http/limits.js";
 import { type Exposition, HttpServer } from "../../../agent/http/server.js";
 import { Logger } from "../../../agent/log/logger.js";
 
@@ -24,6 +25,8 @@ export interface RequestOptions {
   auth?: string;
   tls?: ClientTls;
   agent?: Agent;
+  /** The client's own address, e.g. 127.0.0.2 to stand for another host on loopback. */
+  localAddress?: string;
 }
 
 export async function get(server: HttpServer, path: string, options: RequestOptions = {}): Promise<Response> {
@@ -37,6 +40,7 @@ export async function get(server: HttpServer, path: string, options: RequestOpti
     method: options.method ?? "GET",
     headers,
     agent: options.agent ?? false,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
   };
   const tls = options.tls;
   const tlsOptions = tls && {
@@ -67,6 +71,7 @@ export interface TestServerOptions {
   metrics?: () => Promise<Exposition>;
   ready?: () => boolean;
   port?: number;
+  limits?: Partial<HttpLimits>;
 }
 
 /** A started server on 127.0.0.1 (port 0 unless given) whose log lines are kept for inspection. */
@@ -81,6 +86,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<{ se
     name: "vrf-agent",
     version: "0.1.0-test",
     logger: new Logger({ level: "debug", format: "logfmt", write: (line) => logs.push(line) }),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   await server.start();
   return { server, logs };

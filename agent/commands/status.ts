@@ -140,9 +140,20 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
   if (!parsed.ok) return usage(parsed);
   const target = await scrapeTarget(parsed.options);
   const seconds = parsed.options.interval;
-  const before = parseExposition(await scrapeText(target));
+  const scrape = async () => {
+    const text = await scrapeText(target);
+    try {
+      return parseExposition(text);
+    } catch (error) {
+      // A landing page or another exporter's URL, say: the operator's mistake, not the agent's.
+      throw new OperatorError(
+        `${target.url} did not answer with Prometheus metrics: ${(error as Error).message.slice(0, 80).replace(/\p{Cc}/gu, "?")}`,
+      );
+    }
+  };
+  const before = await scrape();
   await sleep(seconds * 1000);
-  const after = parseExposition(await scrapeText(target));
+  const after = await scrape();
   process.stdout.write(renderStatus(before, after, seconds, coloursFor(process.stdout)));
   return 0;
 }

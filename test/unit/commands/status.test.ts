@@ -214,6 +214,15 @@ describe("vrf-agent status on bad flags", () => {
     expect(theLine(result.stderr)).toBe(`vrf-agent status: ${says}`);
   });
 
+  it("says in one line, exit 1, that a URL without metrics (the landing page) is not the agent's metrics", async () => {
+    const url = plainUrl().replace("/metrics", "/");
+    const result = await vrfAgent(["status", `--url=${url}`, "--interval=0.1"]);
+    expect(result.exitCode).toBe(1);
+    expect(theLine(result.stderr)).toMatch(
+      new RegExp(`^vrf-agent status: ${url} did not answer with Prometheus metrics: not an exposition line: <!DOCTYPE`),
+    );
+  });
+
   it("reads an agent over plain HTTP as before", async () => {
     const result = await vrfAgent(["status", `--url=${plainUrl()}`, "--interval=0.1"]);
     expect(result.stderr).toBe("");

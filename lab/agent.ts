@@ -39,5 +39,5 @@ export async function startAgent(
   throw new LabError(`the agent in the guest did not get ready; its log is ${lab.outDir}/agent.log`);
 }
 
-/** SIGTERM, as a supervisor stops it; resolves once it has exited. */
-export const stopAgent = (lab: Lab) => lab.kill("agent");
+/** SIGTERM, as a supervisor stops it (or SIGINT, as a terminal does); resolves with how it ended. */
+export const stopAgent = (lab: Lab, signal: NodeJS.Signals = "SIGTERM") => lab.kill("agent", signal);

@@ -13,7 +13,7 @@ import { LabError } from "./errors.js";
 import { guestProgram, projectRoot, runsDir } from "./paths.js";
 import { prepareLab } from "./prepare.js";
 import { type PortForward, qemuArgs, qemuBinary } from "./qemu.js";
-import type { ExecResult } from "./rpc.js";
+import type { ExecResult, ExitResult } from "./rpc.js";
 
 export interface BootOptions {
   /** Guest TCP ports to forward to free ports on the host's loopback. */
@@ -156,10 +156,10 @@ export class Lab {
     return join(this.runDir, "out");
   }
 
-  private async request(command: Command, timeoutMs: number): Promise<ExecResult | undefined> {
+  private async request<T = ExecResult>(command: Command, timeoutMs: number): Promise<T | undefined> {
     const response = await this.control.send(command, timeoutMs);
     if (!response.ok) throw new LabError(`guest ${command.op}: ${response.error}`);
-    return response.result as ExecResult | undefined;
+    return response.result as T | undefined;
   }
 
   /** Runs a command in the guest and returns what it did, whatever its exit code. */
@@ -199,8 +199,16 @@ export class Lab {
     await this.request({ op: "spawn", name, argv: [...argv] }, 30_000);
   }
 
-  async kill(name: string): Promise<void> {
-    await this.request({ op: "kill", name }, 30_000);
+  /** Signals a spawned process (SIGTERM by default) and returns how it ended. */
+  async kill(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<ExitResult> {
+    const ended = await this.request<ExitResult>({ op: "kill", name, signal }, 30_000);
+    if (ended === undefined) throw new LabError("guest kill answered without a result");
+    return ended;
+  }
+
+  /** Sends a signal to a spawned process that keeps running (SIGHUP). */
+  async signal(name: string, signal: NodeJS.Signals): Promise<void> {
+    await this.request({ op: "kill", name, signal, wait: false }, 30_000);
   }
 
   /** The host port that reaches a forwarded guest port on 127.0.0.1. */

@@ -7,7 +7,8 @@ export type Request =
   | { id: number; op: "ping" }
   | { id: number; op: "exec"; argv: string[]; input?: string; timeoutMs?: number }
   | { id: number; op: "spawn"; name: string; argv: string[] }
-  | { id: number; op: "kill"; name: string }
+  /** Sends a signal (SIGTERM by default) to a spawned process; waits for its exit unless `wait` is false. */
+  | { id: number; op: "kill"; name: string; signal?: NodeJS.Signals; wait?: boolean }
   | { id: number; op: "shutdown" };
 
 export interface ExecResult {
@@ -17,8 +18,14 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** How a spawned process ended. */
+export interface ExitResult {
+  exitCode: number | null;
+  signal: string | null;
+}
+
 export type Response =
-  | { id: number; ok: true; result?: ExecResult | { uptimeSeconds: number } }
+  | { id: number; ok: true; result?: ExecResult | ExitResult | { uptimeSeconds: number } }
   | { id: number; ok: false; error: string };
 
 /** Name of the virtio-serial port, as qemu announces it to the guest. */

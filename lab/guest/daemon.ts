@@ -64,9 +64,10 @@ async function handle(request: Request): Promise<Response> {
     case "kill": {
       const child = background.get(request.name);
       if (child === undefined) return { id, ok: false, error: `${request.name} is not running` };
-      child.kill();
-      await child;
-      return { id, ok: true };
+      child.kill(request.signal ?? "SIGTERM");
+      if (request.wait === false) return { id, ok: true };
+      const ended = await child;
+      return { id, ok: true, result: { exitCode: ended.exitCode ?? null, signal: ended.signal ?? null } };
     }
     case "shutdown":
       for (const child of background.values()) child.kill();

@@ -156,6 +156,47 @@ describe("the agent in the lab guest", () => {
     expect(total(await scrape(lab), "vrf_receive_packets_total", { vrf: "red", family: "ipv4" })).toBe(before + 10);
   });
 
+  it("stops with exit 0 under SIGTERM and SIGINT, with none of its filters left attached", async () => {
+    const ours = async () => {
+      let count = 0;
+      for (const dev of [...seedTopology.vrfs.map((vrf) => vrf.name), ...memberNames]) {
+        for (const direction of ["ingress", "egress"]) {
+          const shown = await lab.exec(["tc", "-j", "filter", "show", "dev", dev, direction]);
+          const filters = (shown.stdout.trim() ? JSON.parse(shown.stdout) : []) as {
+            options?: { prog?: { name?: string } };
+          }[];
+          count += filters.filter((f) => f.options?.prog?.name?.startsWith("vrf_")).length;
+        }
+      }
+      return count;
+    };
+    expect(await ours()).toBe(2 * watched);
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      expect(await stopAgent(lab, signal)).toEqual({ exitCode: 0, signal: null });
+      expect(await ours()).toBe(0);
+      await startAgent(lab, [`--config.file=${config}`]);
+    }
+    expect(await ours()).toBe(2 * watched);
+  });
+
+  it("reloads its config on SIGHUP without losing a count", async () => {
+    const declared = { src_vrf: "red", dst_vrf: "blue" };
+    const before = total(await scrape(lab), "vrf_receive_packets_total", { vrf: "red", family: "ipv4" });
+    const original = readFileSync(config, "utf8");
+    await writeFile(config, `${original}  - from: red\n    to: blue\n`);
+    try {
+      await lab.signal("agent", "SIGHUP");
+      await until(lab, (s) => total(s, "vrf_cross_expected", declared) === 1);
+      await udpBurst(lab, { from: "eth1", to: "10.2.1.2", count: 10 });
+      const after = await scrape(lab);
+      expect(total(after, "vrf_receive_packets_total", { vrf: "red", family: "ipv4" })).toBe(before + 10);
+    } finally {
+      await writeFile(config, original);
+      await lab.signal("agent", "SIGHUP");
+    }
+    await until(lab, (s) => total(s, "vrf_cross_expected", declared) !== 1);
+  });
+
   it("renders exposition that promtool accepts", async () => {
     const body = await (await fetch(agentUrl(lab))).text();
     const checked = await execa("promtool", ["check", "metrics"], { input: body, reject: false });

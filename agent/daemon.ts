@@ -41,7 +41,8 @@ const namespacesOf = async (options: AgentOptions, config: AgentConfig) => [
 
 export async function serve(options: AgentOptions, log: Logger): Promise<number> {
   let { config, web } = await loadConfigs(options);
-  for (const note of web.notes) log.info(note, { component: "web" });
+  // Each note is a setting not honoured or a file accepted but unsafe (a key anyone can read).
+  for (const note of web.notes) log.warn(note, { component: "web" });
   if (process.geteuid?.() !== 0) {
     throw new OperatorError(
       // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
@@ -86,7 +87,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       running.core.state.expectedCross = next.config.expectedCrossVrf;
       await running.watchers.set(await namespacesOf(options, next.config));
       ({ config, web } = next);
-      for (const note of web.notes) log.info(note, { component: "web" });
+      for (const note of web.notes) log.warn(note, { component: "web" });
       log.info("reloaded", { config_file: options.configFile ?? "", web_config_file: options.webConfigFile ?? "" });
     } catch (error) {
       log.error("reload failed; the running config stays", { error: oneLine(error).message });

@@ -125,6 +125,28 @@ describe("the vrf-agent command on bad input", () => {
     }
   });
 
+  it("warns about a TLS key every user can read, and goes on", async ({ skip }) => {
+    // It goes on as far as the privilege check, which is where it stops as another user than root.
+    if (root && asNobody) skip(asNobody);
+    const pki = await makePki(dir);
+    try {
+      // nobody reads the config and the certificate, and the key as anyone could.
+      for (const folder of [dir, pki.dir]) await chmod(folder, 0o755);
+      await chmod(pki.serverKey, 0o644);
+      const file = join(pki.dir, "web.yml");
+      await writeFile(file, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+      const result = await vrfAgent([`--web.config.file=${file}`], { nobody: root });
+      expect(result.exitCode).toBe(1);
+      expect(theLine(result.stderr)).toMatch(/^vrf-agent: needs root/);
+      expect(result.stderr).toContain(
+        `level=warn msg="tls_server_config.key_file ${pki.serverKey} is readable by every user of this host (mode 0644): chmod o-r it" component=web`,
+      );
+    } finally {
+      await chmod(dir, 0o700);
+      await pki.remove();
+    }
+  });
+
   // Whatever a config flag points at, the answer is one line and exit 2, within seconds. Every
   // file here is also refused by the code before the limits (an unknown key after the padding),
   // so a regression fails the assertions rather than starting the agent as root.

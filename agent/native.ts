@@ -2,8 +2,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { projectRoot } from "./project-root.js";
 import { OperatorError } from "./operator-error.js";
+import { projectRoot } from "./project-root.js";
 
 export type LibbpfLogLevel = "warn" | "info" | "debug";
 

@@ -41,7 +41,8 @@ export function systemReason(error: unknown): string | undefined {
 export function oneLine(error: unknown): { message: string; exitCode: ExitCode } {
   if (error instanceof OperatorError) return { message: error.message, exitCode: error.exitCode };
   // The addon's BpfError (agent/native.ts): "<op>: <reason> (<context>)", then libbpf's log.
-  if (error instanceof Error && error.name === "BpfError") return { message: error.message.split("\n")[0] ?? error.message, exitCode: 1 };
+  if (error instanceof Error && error.name === "BpfError")
+    return { message: error.message.split("\n")[0] ?? error.message, exitCode: 1 };
   const reason = systemReason(error);
   if (reason !== undefined) {
     const { syscall, path } = error as { syscall?: string; path?: string };

@@ -27,7 +27,12 @@ export interface ReconcileOutcome {
 }
 
 /** Why a watched interface is not counted right now. */
-export type UncountedReason = "no_vrf_slot" | "no_interface_slot" | "port_map_full" | "port_update_failed" | "attach_failed";
+export type UncountedReason =
+  | "no_vrf_slot"
+  | "no_interface_slot"
+  | "port_map_full"
+  | "port_update_failed"
+  | "attach_failed";
 
 export interface Uncounted {
   ifname: string;
@@ -126,7 +131,12 @@ export class Reconciler {
     const notCounted = (ifindex: number, ifname: string, vrf: string, reason: UncountedReason, error?: string) => {
       uncounted.set(ifindex, { ifname, vrf, reason });
       if (this.uncounted.get(ifindex)?.reason !== reason) {
-        this.options.log("warn", "interface not counted", { interface: ifname, vrf, reason, ...(error ? { error } : {}) });
+        this.options.log("warn", "interface not counted", {
+          interface: ifname,
+          vrf,
+          reason,
+          ...(error ? { error } : {}),
+        });
       }
     };
     for (const iface of desired.ifaces) {

@@ -196,6 +196,36 @@ export function agentHealthDashboard(): dashboard.Dashboard {
           }),
         ],
       },
+      {
+        title: "What is not counted",
+        panels: [
+          timeSeries({
+            title: "Interfaces not counted",
+            description:
+              "Members and VRF devices the agent watches but cannot count right now, by reason: no_vrf_slot and no_interface_slot (more than the agent has room for), port_map_full (too many interfaces with large ifindexes), port_update_failed, attach_failed (the tc hooks would not attach). Their traffic is missing from every other dashboard while a line shows here.",
+            unit: units.Short,
+            width: 16,
+            height: 8,
+            queries: [
+              {
+                expr: `sum by (instance, vrf, interface, reason) (${agent("vrf_agent_interface_uncounted")})`,
+                legend: "{{vrf}}/{{interface}}: {{reason}} ({{instance}})",
+              },
+            ],
+          }),
+          statPanel({
+            title: "Pinned maps missing",
+            description:
+              "Maps the agent pinned that were removed from its pin folder while it ran. It goes on counting, but after its next restart every counter starts from 0 (a reset Prometheus absorbs, but the history in the maps is gone). Restart the agent at a quiet moment to pin afresh.",
+            unit: units.Short,
+            width: 8,
+            height: 8,
+            queries: [{ expr: `max by (instance) (${agent("vrf_agent_pins_missing")})`, legend: byAgent }],
+            mappings: states({ 0: ["none", "green"] }),
+            named: true,
+          }),
+        ],
+      },
     ],
   });
 }

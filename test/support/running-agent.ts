@@ -53,7 +53,13 @@ export async function startAgent(args: string[], options: { wrapper?: string[] }
     new Promise<void>((resolve, reject) => {
       if (pattern.test(text)) return resolve();
       const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${ms} ms; the log:\n${text}`)), ms);
-      waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      waiters.push({
+        pattern,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
       void result.then(() => {
         if (!pattern.test(text)) reject(new Error(`exited before ${pattern}; the log:\n${text}`));
       });

@@ -6,6 +6,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { BpfLink, BpfMap, BpfObject, BpfProgram, NativeAddon } from "../native.js";
+import { OperatorError } from "../operator-error.js";
 import {
   datapathErrors,
   decodeCrossKey,
@@ -114,6 +115,7 @@ export interface TcHooks {
 export class Datapath {
   private readonly objects = new Map<HookFamily, BpfObject>();
   private readonly tracing: BpfLink[] = [];
+  private readonly maps = new Map<string, BpfMap>();
   readonly status: HookStatus[] = [];
 
   constructor(
@@ -141,6 +143,13 @@ export class Datapath {
         // Every family but traffic hooks the whole kernel, not one interface.
         const global = family !== "traffic";
         if (global) object.setConst("agent_netns", netns);
+        const conflicts = object.pinConflicts();
+        if (conflicts.length > 0) {
+          const pins = conflicts.map((name) => join(this.options.pinRoot, name)).join(", ");
+          throw new OperatorError(
+            `the pinned map ${pins} has another shape than this version's (an older agent's or another tool's): stop the agent and run vrf-agent cleanup`,
+          );
+        }
         object.load();
         if (global) {
           for (const name of object.programNames()) this.tracing.push(object.program(name).attachTracing());
@@ -161,13 +170,26 @@ export class Datapath {
     return object.program(name);
   }
 
+  /**
+   * Each map's wrapper is made once and kept: a wrapper holds its read buffers (a per-CPU array's
+   * whole size), which V8 cannot see, so wrappers made afresh per read pile up unseen until a
+   * major collection (the agent's RSS grew with every scrape and every VRF churned).
+   */
   private map(family: HookFamily, name: string): BpfMap | undefined {
-    return this.objects.get(family)?.map(name);
+    const object = this.objects.get(family);
+    if (object === undefined) return undefined;
+    const key = `${family}/${name}`;
+    let map = this.maps.get(key);
+    if (map === undefined) {
+      map = object.map(name);
+      this.maps.set(key, map);
+    }
+    return map;
   }
 
   /** The shared maps live in whichever object loaded; pinning made them one. */
   private sharedMap(name: string): BpfMap {
-    for (const object of this.objects.values()) return object.map(name);
+    for (const family of this.objects.keys()) return this.map(family, name) as BpfMap;
     throw new Error("no datapath object is loaded");
   }
 
@@ -297,6 +319,7 @@ export class Datapath {
 
   /** Detaches the tracing hooks and closes the objects; pinned maps stay for the next start. */
   close(): void {
+    this.maps.clear();
     for (const link of this.tracing.splice(0)) link.close();
     for (const object of this.objects.values()) object.close();
     this.objects.clear();

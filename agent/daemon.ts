@@ -75,6 +75,15 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     return stopping;
   };
 
+  // A signal may come while the agent is still starting: what starts after it is stopped at once,
+  // and the start goes no further, so nothing outlives the stop (legacy filters would).
+  const aborted = new Error("start aborted by a stop");
+  const started = async (component: Stoppable) => {
+    if (!stopping) return void stack.push(component);
+    await component.stop();
+    throw aborted;
+  };
+
   let running: { core: Core; watchers: NamespaceWatchers; http: HttpServer } | undefined;
   const reload = async () => {
     if (!running || stopping) return log.info("reload ignored: the agent is starting or stopping");
@@ -109,7 +118,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
 
   try {
     const pinRoot = await claimPinRoot(addon, options.bpfPinPath);
-    stack.push({ name: "pin root", stop: () => pinRoot.release() });
+    await started({ name: "pin root", stop: () => pinRoot.release() });
     if (pinRoot.mounted) log.info(pinRoot.mounted, { component: "datapath" });
 
     const coreLog = log.child({ component: "datapath" });
@@ -127,7 +136,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       initial,
       (performance.now() - readStarted) / 1000,
     );
-    stack.push({ name: "datapath", stop: () => core.stop() });
+    await started({ name: "datapath", stop: () => core.stop() });
     log.info("datapath ready", {
       vrfs: initial.vrfs.length,
       families: core.datapath.status.map((s) => `${s.family}=${s.loaded ? "loaded" : "unavailable"}`).join(","),
@@ -140,11 +149,11 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
         });
       }
     });
-    stack.push({ name: "pin watch", stop: () => pins.stop() });
+    await started({ name: "pin watch", stop: () => pins.stop() });
 
     const watchers = new NamespaceWatchers(core, log.child({ component: "inventory" }));
     await watchers.set(await namespacesOf(options, config));
-    stack.push({ name: "inventory", stop: () => watchers.stop() });
+    await started({ name: "inventory", stop: () => watchers.stop() });
 
     const http = new HttpServer({
       listen: options.listenAddress,
@@ -157,13 +166,14 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       logger: log.child({ component: "http" }),
     });
     await http.start();
-    stack.push({ name: "http", stop: () => http.stop() });
+    await started({ name: "http", stop: () => http.stop() });
     running = { core, watchers, http };
     log.info("serving metrics", {
       address: `${options.listenAddress.host ?? ""}:${http.address().port}`,
       path: options.telemetryPath,
     });
   } catch (error) {
+    if (error === aborted) return signalled;
     await stop("start failed", 1);
     throw error;
   }

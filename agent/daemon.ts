@@ -139,7 +139,9 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     await started({ name: "datapath", stop: () => core.stop() });
     log.info("datapath ready", {
       vrfs: initial.vrfs.length,
-      families: core.datapath.status.map((s) => `${s.family}=${s.loaded ? "loaded" : "unavailable"}`).join(","),
+      families: core.datapath.status
+        .map((s) => `${s.family}=${s.loaded ? "loaded" : s.disabled ? "disabled" : "unavailable"}`)
+        .join(","),
     });
     const pins = watchPins(pinRoot.path, pinCheckMs, (missing) => {
       core.state.pinsMissing = missing.length;

@@ -126,17 +126,18 @@ export function agentHealthDashboard(): dashboard.Dashboard {
           statPanel({
             title: "Hook families loaded",
             description:
-              "Whether each family of datapath hooks loaded on the agent's kernel: traffic (tc counters, cross-VRF), drops (kfree_skb tracing) and unreachable (fentry on the error-route functions). NOT LOADED: that family's metrics stay at zero on this host, whatever happens; vrf-agent check says why (BTF, a kernel that refuses fentry).",
+              "Whether each family of datapath hooks loaded on the agent's kernel: traffic (tc counters, cross-VRF), drops (kfree_skb tracing) and unreachable (fentry on the error-route functions). NOT LOADED: that family's metrics stay at zero on this host, whatever happens; vrf-agent check says why (BTF, a kernel that refuses fentry). OFF: the agent's config turns the family off (hooks.drops, hooks.unreachable).",
             unit: units.Short,
             width: 7,
             height: 8,
             queries: [
               {
-                expr: `min by (instance, family) (${agent("vrf_agent_hook_family_loaded")})`,
+                // 1 loaded, 0 refused by the kernel, -1 turned off by the config (never loaded then).
+                expr: `min by (instance, family) (${agent("vrf_agent_hook_family_loaded")}) - on (instance, family) (1 - min by (instance, family) (${agent("vrf_agent_hook_family_enabled")}))`,
                 legend: "{{family}} ({{instance}})",
               },
             ],
-            mappings: states({ 0: ["NOT LOADED", "red"], 1: ["loaded", "green"] }),
+            mappings: states({ [-1]: ["OFF", "text"], 0: ["NOT LOADED", "red"], 1: ["loaded", "green"] }),
             named: true,
           }),
           timeSeries({

@@ -173,6 +173,10 @@ describe.for([
     expect(total(samples, "vrf_agent_hook_family_loaded", { family: "traffic" })).toBe(1);
     expect(total(samples, "vrf_agent_hook_family_loaded", { family: "drops" })).toBe(hooks.drops ? 1 : 0);
     expect(total(samples, "vrf_agent_hook_family_loaded", { family: "unreachable" })).toBe(0);
+    // Told apart from a family the kernel refused, so the alert on unloaded families stays quiet.
+    expect(total(samples, "vrf_agent_hook_family_enabled", { family: "traffic" })).toBe(1);
+    expect(total(samples, "vrf_agent_hook_family_enabled", { family: "drops" })).toBe(hooks.drops ? 1 : 0);
+    expect(total(samples, "vrf_agent_hook_family_enabled", { family: "unreachable" })).toBe(0);
     expect(core.datapath.status.find((s) => s.family === "unreachable")).toEqual({
       family: "unreachable",
       loaded: false,

@@ -22,6 +22,12 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     labelNames: ["family"],
     registers: [],
   });
+  const familyEnabled = new Gauge({
+    name: "vrf_agent_hook_family_enabled",
+    help: "Whether the agent's config asks for a family of datapath hooks (0: turned off by hooks.drops or hooks.unreachable).",
+    labelNames: ["family"],
+    registers: [],
+  });
   const datapathErrorCount = new Counter({
     name: "vrf_agent_datapath_errors_total",
     help: "Events the datapath could not count because a map was full, by map.",
@@ -53,6 +59,7 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     hooks,
     attachErrors,
     familyLoaded,
+    familyEnabled,
     datapathErrorCount,
     refresh,
     refreshErrors,
@@ -78,8 +85,10 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
           attachErrors.inc(sources.attachErrors());
           for (const u of sources.uncounted()) uncounted.set({ interface: u.ifname, vrf: u.vrf, reason: u.reason }, 1);
           const datapath = sources.datapath;
-          for (const status of datapath?.status ?? [])
+          for (const status of datapath?.status ?? []) {
             familyLoaded.set({ family: status.family }, status.loaded ? 1 : 0);
+            familyEnabled.set({ family: status.family }, status.disabled ? 0 : 1);
+          }
           if (datapath)
             for (const [error, count] of Object.entries(datapath.errors())) datapathErrorCount.inc({ error }, count);
           else for (const error of datapathErrors) datapathErrorCount.inc({ error }, 0);

@@ -33,7 +33,7 @@ describe("the agent as a daemon", () => {
     agents.push(agent);
     return agent;
   };
-  const pinPath = () => `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
+  const pinPath = () => `/sys/fs/bpf/vrf-agent-test-daemon-${randomUUID()}`;
 
   beforeAll(async () => {
     assertBuilt();

@@ -203,14 +203,15 @@ export function agentHealthDashboard(): dashboard.Dashboard {
           timeSeries({
             title: "Interfaces not counted",
             description:
-              "Members and VRF devices the agent watches but cannot count right now, by reason: no_vrf_slot and no_interface_slot (more than the agent has room for), port_map_full (too many interfaces with large ifindexes), port_update_failed, attach_failed (the tc hooks would not attach). Their traffic is missing from every other dashboard while a line shows here.",
+              "How many members and VRF devices the agent watches but cannot count right now, by reason (the VrfAgentInterfaceUncounted alert and the agent's log name them): no_vrf_slot and no_interface_slot (more than the agent has room for), port_map_full (too many interfaces with large ifindexes), port_update_failed, attach_failed (the tc hooks would not attach). Their traffic is missing from every other dashboard while a line shows here.",
             unit: units.Short,
             width: 16,
             height: 8,
             queries: [
               {
-                expr: `sum by (instance, vrf, interface, reason) (${agent("vrf_agent_interface_uncounted")})`,
-                legend: "{{vrf}}/{{interface}}: {{reason}} ({{instance}})",
+                // 0 for an agent that counts everything, so a healthy fleet reads 0, not "no data".
+                expr: `count by (instance, reason) (${agent("vrf_agent_interface_uncounted")} == 1) or on (instance) (0 * group by (instance) (${agent("vrf_agent_build_info")}))`,
+                legend: "{{reason}} ({{instance}})",
               },
             ],
           }),

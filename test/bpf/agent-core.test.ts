@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Core, type CoreLog, startCore } from "../../agent/core.js";
 import { has, parseExposition, total } from "../../agent/exposition.js";
 import { loadNative } from "../../agent/native.js";
+import { bpftoolListing } from "../support/bpftool.js";
 import { hostInventory } from "../support/host-inventory.js";
 import { type VethPair, vethPair } from "../support/veth.js";
 
@@ -124,12 +125,6 @@ describe("the agent's core on real traffic", () => {
   });
 });
 
-/** bpftool's JSON listing; others' programs and links come and go meanwhile, which it reports as error entries. */
-async function listing<T extends object>(what: "prog" | "link"): Promise<T[]> {
-  const { stdout } = await execa("bpftool", ["-j", what, "show"], { reject: false });
-  return (JSON.parse(stdout) as (T | { error: string })[]).filter((entry): entry is T => !("error" in entry));
-}
-
 describe.for([
   [{ drops: false, unreachable: false }, ["vrf_egress", "vrf_ingress"]],
   [{ drops: true, unreachable: false }, ["vrf_drop", "vrf_egress", "vrf_ingress"]],
@@ -158,12 +153,12 @@ describe.for([
     ) as {
       id: number;
     };
-    const ours = (await listing<{ id: number; name: string; map_ids?: number[] }>("prog")).filter((p) =>
+    const ours = (await bpftoolListing<{ id: number; name: string; map_ids?: number[] }>("prog")).filter((p) =>
       p.map_ids?.includes(ports.id),
     );
     expect(ours.map((p) => p.name).sort()).toEqual(programs);
     // A tp_btf link shows as a raw tracepoint link, named by its tracepoint.
-    const links = await listing<{ prog_id: number; type: string; tp_name?: string }>("link");
+    const links = await bpftoolListing<{ prog_id: number; type: string; tp_name?: string }>("link");
     const tracing = links.filter((l) => ours.some((p) => p.id === l.prog_id)).map((l) => `${l.type} ${l.tp_name}`);
     expect(tracing).toEqual(hooks.drops ? ["raw_tracepoint kfree_skb"] : []);
   });

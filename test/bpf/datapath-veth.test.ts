@@ -11,6 +11,7 @@ import { dropReasonNames } from "../../agent/datapath/drop-reasons.js";
 import type { Traffic } from "../../agent/datapath/layout.js";
 import { loadNative } from "../../agent/native.js";
 import { guestProgram } from "../../lab/paths.js";
+import { bpftoolListing } from "../support/bpftool.js";
 import { objectsDir, testDatapath } from "../support/datapath.js";
 import { type LinkStats, type VethPair, vethPair } from "../support/veth.js";
 
@@ -76,8 +77,7 @@ describe.each([
   });
 
   it("leaves no filter, qdisc or link of its own behind", async () => {
-    const tcx = (await execa("bpftool", ["-j", "link", "show"])).stdout;
-    const links = (JSON.parse(tcx) as { type: string; ifindex?: number }[]).filter(
+    const links = (await bpftoolListing<{ type: string; ifindex?: number }>("link")).filter(
       (l) => l.ifindex === rig.veth.ifindex,
     );
     expect(links).toEqual([]);

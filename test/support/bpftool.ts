@@ -4,6 +4,7 @@
  * own testRun arrives with the datapath; until then bpftool is the kernel's front door.
  */
 import { randomUUID } from "node:crypto";
+import { execa } from "execa";
 
 export type Run = (argv: string[]) => Promise<string>;
 
@@ -75,4 +76,13 @@ export async function fillMap(
     }
   }
   throw new Error(`${map} took 100000 keys without refusing one`);
+}
+
+/**
+ * bpftool's JSON listing of this host's programs or links. Others' come and go meanwhile, which
+ * bpftool reports as error entries (and exit 255): those are left out, the rest is the listing.
+ */
+export async function bpftoolListing<T extends object>(what: "prog" | "link"): Promise<T[]> {
+  const { stdout } = await execa("bpftool", ["-j", what, "show"], { reject: false });
+  return (JSON.parse(stdout) as (T | { error: string })[]).filter((entry): entry is T => !("error" in entry));
 }

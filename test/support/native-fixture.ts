@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { type BpfError, type BpfObject, isBpfError, loadNative } from "../../agent/native.js";
 import { projectRoot } from "../../agent/project-root.js";
+import { bpftoolListing } from "./bpftool.js";
 
 export const fixtureObject = join(projectRoot, "build", "bpf", "test", "fixture.bpf.o");
 export const rejectedObject = join(projectRoot, "build", "bpf", "test", "rejected.bpf.o");
@@ -49,8 +49,7 @@ export function fixtureLoader(): { load(): BpfObject; closeAll(): void } {
 
 /** The ids of all BPF links on this host, ours or not: whether a link still exists is whether its id is here. */
 export async function linkIds(): Promise<number[]> {
-  const { stdout } = await execa("bpftool", ["-j", "link", "show"]);
-  return (JSON.parse(stdout) as { id: number }[]).map((link) => link.id);
+  return (await bpftoolListing<{ id: number }>("link")).map((link) => link.id);
 }
 
 /** What libbpf_num_possible_cpus() counts: per-CPU values have one slot per possible CPU. */

@@ -242,6 +242,12 @@ export interface NativeAddon {
   btfEnums(nameContains: string): Record<string, [name: string, value: number][]>;
   /** Mounts a bpf file system at `path` (mode 0700); needs CAP_SYS_ADMIN. */
   mountBpffs(path: string): void;
+  /**
+   * A TCP socket listening on `host:port` ("" for every address of both families) and bound to
+   * `device` (SO_BINDTODEVICE: a VRF device takes only connections routed through that VRF); its
+   * fd is for Node's `server.listen({ fd })`, which then owns it.
+   */
+  listenOnDevice(host: string, port: number, device: string): number;
   /** flock(fd, LOCK_EX | LOCK_NB): false when another process holds the lock. */
   tryLock(fd: number): boolean;
   BpfObject: new (path: string, options?: BpfObjectOptions) => BpfObject;
@@ -255,6 +261,7 @@ const addonFunctions = [
   "setLogger",
   "btfEnums",
   "mountBpffs",
+  "listenOnDevice",
   "tryLock",
   "BpfObject",
 ] as const;

@@ -10,6 +10,7 @@
         "src/env.cc",
         "src/error.cc",
         "src/link.cc",
+        "src/listen_socket.cc",
         "src/log.cc",
         "src/map.cc",
         "src/map_ops.cc",

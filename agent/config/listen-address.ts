@@ -1,14 +1,21 @@
 /**
  * The `--web.listen-address` syntax the Go exporters use (`:PORT`, `HOST:PORT`, `[V6]:PORT`),
- * so an operator's muscle memory and existing unit files carry over unchanged.
+ * so an operator's muscle memory and existing unit files carry over unchanged, plus one suffix of
+ * our own, `@DEVICE` (`:9852@mgmt`): sockets bound to that device, which for a VRF means they
+ * answer only what is routed through it, as a router's management VRF wants.
  */
-import { isIPv4, isIPv6 } from "node:net";
+import { isIP, isIPv4, isIPv6 } from "node:net";
 
 export interface ListenAddress {
   /** Absent means every address of every family, like Go's `:PORT`. */
   host?: string;
   port: number;
+  /** A VRF (or any interface) the sockets are bound to (SO_BINDTODEVICE). */
+  device?: string;
 }
+
+// The kernel's rule for device names (IFNAMSIZ is 16 with the NUL).
+const devicePattern = /^[^\s/:@]{1,15}$/;
 
 // RFC 1123 labels: a typo such as a stray space or slash fails here rather than in a DNS lookup at start.
 const hostnamePattern =
@@ -16,6 +23,21 @@ const hostnamePattern =
 
 /** Parses a listen address; throws an Error whose message is one line naming what is wrong. */
 export function parseListenAddress(text: string): ListenAddress {
+  const at = text.lastIndexOf("@");
+  if (at < 0) return parseHostPort(text);
+  const device = text.slice(at + 1);
+  if (!devicePattern.test(device) || device === "." || device === "..") {
+    throw new Error(`"${text}": "${device}" is not a network device name (after @ comes a VRF or interface)`);
+  }
+  const address = parseHostPort(text.slice(0, at));
+  // Bound to a device, the socket is made by the addon, which takes addresses, not names to look up.
+  if (address.host !== undefined && !isIP(address.host)) {
+    throw new Error(`"${text}": with @${device}, the host must be an IP address, not a name`);
+  }
+  return { ...address, device };
+}
+
+function parseHostPort(text: string): ListenAddress {
   const noPort = () => new Error(`"${text}" has no port (expected :PORT, HOST:PORT or [IPV6]:PORT)`);
   if (text.startsWith("[")) {
     const close = text.indexOf("]");
@@ -46,8 +68,8 @@ function parsePort(text: string, whole: string): number {
   return port;
 }
 
-/** The address as an operator writes it, for messages: `:9852`, `127.0.0.1:9852`, `[::1]:9852`. */
+/** The address as an operator writes it, for messages: `:9852`, `127.0.0.1:9852`, `[::1]:9852`, `:9852@mgmt`. */
 export function formatListenAddress(address: ListenAddress): string {
   const host = address.host ?? "";
-  return `${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  return `${host.includes(":") ? `[${host}]` : host}:${address.port}${address.device ? `@${address.device}` : ""}`;
 }

@@ -5,6 +5,7 @@
 #include "btf_enums.h"
 #include "env.h"
 #include "link.h"
+#include "listen_socket.h"
 #include "map.h"
 #include "object.h"
 #include "pin_fs.h"
@@ -26,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setLogger", Napi::Function::New(env, SetLoggerJs, "setLogger"));
   exports.Set("btfEnums", Napi::Function::New(env, BtfEnumsJs, "btfEnums"));
   exports.Set("mountBpffs", Napi::Function::New(env, MountBpffsJs, "mountBpffs"));
+  exports.Set("listenOnDevice", Napi::Function::New(env, ListenOnDeviceJs, "listenOnDevice"));
   exports.Set("tryLock", Napi::Function::New(env, TryLockJs, "tryLock"));
   exports.Set("BpfObject", BpfObject::DefineClass(env));
   return exports;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Datapath, explainLoadFailure, hookFamilies, type TcMode } from "./datapath/datapath.js";
 import { dropReasonNames } from "./datapath/drop-reasons.js";
 import type { Inventory } from "./inventory/types.js";
-import { createMetrics, type Metrics } from "./metrics/registry.js";
+import { createMetrics, type Metrics, type MetricsOptions } from "./metrics/registry.js";
 import type { NativeAddon } from "./native.js";
 import { OperatorError } from "./operator-error.js";
 import { projectRoot } from "./project-root.js";
@@ -32,6 +32,8 @@ export interface CoreOptions {
   hooks?: { drops: boolean; unreachable: boolean };
   /** max_entries overrides by map name (DatapathOptions.maxEntries). */
   maxEntries?: Readonly<Record<string, number>>;
+  /** Which metric families are registered, and whether process_* / nodejs_* are; default: all. */
+  metrics?: Readonly<MetricsOptions>;
 }
 
 export interface Core {
@@ -73,8 +75,11 @@ export async function startCore(options: CoreOptions, initial: Inventory, initia
   await reconciler.start(initial);
   const facts = { version, kernel: release(), libbpf: addon.libbpfVersion(), attachMode: legacy ? "legacy" : "tcx" };
   const state = new AgentState(facts, datapath, reconciler, dropReasonNames(addon), options.expectedCross);
-  const metrics = createMetrics(state, (collector, error) =>
-    log("warn", "collector failed", { collector, error: error instanceof Error ? error.message : String(error) }),
+  const metrics = createMetrics(
+    state,
+    (collector, error) =>
+      log("warn", "collector failed", { collector, error: error instanceof Error ? error.message : String(error) }),
+    options.metrics,
   );
   const apply = (inventory: Inventory, readSeconds: number) => {
     state.updated(inventory, readSeconds);

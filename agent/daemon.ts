@@ -12,6 +12,7 @@ import { type Core, startCore } from "./core.js";
 import { HttpServer } from "./http/server.js";
 import { listNamespaces, readInventory } from "./inventory/index.js";
 import type { Logger } from "./log/logger.js";
+import { metricFamilies } from "./metrics/registry.js";
 import { NamespaceWatchers } from "./namespace-watchers.js";
 import { loadNative } from "./native.js";
 import { OperatorError, oneLine } from "./operator-error.js";
@@ -31,6 +32,12 @@ interface Stoppable {
 const loadConfigs = async (options: AgentOptions): Promise<{ config: AgentConfig; web: WebConfig }> => ({
   config: options.configFile ? await loadAgentConfig(options.configFile) : defaultAgentConfig,
   web: options.webConfigFile ? await loadWebConfig(options.webConfigFile) : emptyWebConfig(),
+});
+
+/** The hooks the agent runs with: the config file's, where a `--[no-]collector.FAMILY` flag given wins. */
+const hooksOf = (options: AgentOptions, config: AgentConfig): AgentConfig["hooks"] => ({
+  ...config.hooks,
+  ...options.hookFamilies,
 });
 
 const namespacesOf = async (options: AgentOptions, config: AgentConfig) => [
@@ -89,7 +96,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     if (!running || stopping) return log.info("reload ignored: the agent is starting or stopping");
     try {
       const next = await loadConfigs(options);
-      if (JSON.stringify(next.config.hooks) !== JSON.stringify(config.hooks)) {
+      if (JSON.stringify(hooksOf(options, next.config)) !== JSON.stringify(hooksOf(options, config))) {
         log.warn("hooks settings take effect at the next start; the running hooks stay", { component: "config" });
       }
       running.http.updateWebConfig(next.web);
@@ -129,7 +136,11 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
         addon,
         pinRoot: pinRoot.path,
         tcMode: config.hooks.tc,
-        hooks: config.hooks,
+        hooks: hooksOf(options, config),
+        metrics: {
+          exporterMetrics: options.exporterMetrics,
+          families: new Set(metricFamilies.filter((family) => options.metricFamilies[family])),
+        },
         expectedCross: config.expectedCrossVrf,
         log: (level, msg, fields) => coreLog.log(level, msg, fields),
       },

@@ -6,6 +6,7 @@
 import { isAbsolute } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type LogFormat, type LogLevel, logFormats, logLevels } from "../log/logger.js";
+import { type MetricFamily, metricFamilies } from "../metrics/registry.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
 
 /**
@@ -22,6 +23,10 @@ export type NetnsSelection =
   /** `--netns NAME...`: these named namespaces; none means only the agent's own namespace. */
   | { all: false; names: string[] };
 
+/** The hook families an operator may turn off (traffic is the agent's reason to run). */
+export const optionalHookFamilies = ["drops", "unreachable"] as const;
+export type OptionalHookFamily = (typeof optionalHookFamilies)[number];
+
 export interface AgentOptions {
   listenAddress: ListenAddress;
   telemetryPath: string;
@@ -31,6 +36,15 @@ export interface AgentOptions {
   configFile?: string;
   bpfPinPath: string;
   netns: NetnsSelection;
+  /** `--web.disable-exporter-metrics`: no process_* and nodejs_* series. */
+  exporterMetrics: boolean;
+  /** `--[no-]collector.NAME` of the metric families; each is on unless turned off. */
+  metricFamilies: Record<MetricFamily, boolean>;
+  /**
+   * `--[no-]collector.drops` and `--[no-]collector.unreachable` where given: a flag given wins over
+   * the config file's hooks.drops / hooks.unreachable, a flag not given leaves the file's setting.
+   */
+  hookFamilies: Partial<Record<OptionalHookFamily, boolean>>;
 }
 
 export type FlagsResult =
@@ -92,7 +106,25 @@ export function parseFlags(
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), checked(netnsName)(value)])
         .conflicts("netns.all"),
     )
-    .addOption(new Option("--netns.all", "inventory every named network namespace"));
+    .addOption(new Option("--netns.all", "inventory every named network namespace"))
+    .addOption(
+      new Option("--web.disable-exporter-metrics", "Exclude metrics about the exporter itself (process_*, nodejs_*)."),
+    );
+  for (const family of metricFamilies) {
+    command
+      .addOption(new Option(`--collector.${family}`, `Enable the ${family} collector (default: enabled).`))
+      .addOption(new Option(`--no-collector.${family}`, `Disable the ${family} collector.`));
+  }
+  for (const family of optionalHookFamilies) {
+    command
+      .addOption(
+        new Option(
+          `--collector.${family}`,
+          `Enable the ${family} hooks (default: enabled, or the config file's hooks.${family}).`,
+        ),
+      )
+      .addOption(new Option(`--no-collector.${family}`, `Disable the ${family} hooks: not loaded at all.`));
+  }
 
   try {
     command.parse(argv as string[], { from: "user" });
@@ -116,7 +148,8 @@ export function parseFlags(
     "bpf.pinPath": string;
     netns?: string[];
     "netns.all"?: boolean;
-  };
+    "web.disableExporterMetrics"?: boolean;
+  } & Record<`collector.${MetricFamily | OptionalHookFamily}`, boolean | undefined>;
   const options: AgentOptions = {
     listenAddress: values["web.listenAddress"],
     telemetryPath: values["web.telemetryPath"],
@@ -124,7 +157,16 @@ export function parseFlags(
     logFormat: values["log.format"],
     bpfPinPath: values["bpf.pinPath"],
     netns: values["netns.all"] ? { all: true } : { all: false, names: [...new Set(values.netns ?? [])] },
+    exporterMetrics: !values["web.disableExporterMetrics"],
+    metricFamilies: Object.fromEntries(
+      metricFamilies.map((family) => [family, values[`collector.${family}`] ?? true]),
+    ) as Record<MetricFamily, boolean>,
+    hookFamilies: {},
   };
+  for (const family of optionalHookFamilies) {
+    const given = values[`collector.${family}`];
+    if (given !== undefined) options.hookFamilies[family] = given;
+  }
   if (values["web.config.file"] !== undefined) options.webConfigFile = values["web.config.file"];
   if (values["config.file"] !== undefined) options.configFile = values["config.file"];
   return { kind: "run", options };

@@ -9,6 +9,9 @@ const defaults: AgentOptions = {
   logFormat: "logfmt",
   bpfPinPath: "/sys/fs/bpf/vrf-agent",
   netns: { all: false, names: [] },
+  exporterMetrics: true,
+  metricFamilies: { inventory: true, datapath: true, agent: true },
+  hookFamilies: {},
 };
 
 function options(argv: string[]): AgentOptions {
@@ -43,6 +46,13 @@ describe("parseFlags", () => {
       { netns: { all: false, names: ["red-ns", "blue-ns"] } },
     ],
     [["--netns.all"], { netns: { all: true } }],
+    [["--web.disable-exporter-metrics"], { exporterMetrics: false }],
+    [
+      ["--no-collector.inventory", "--no-collector.agent", "--collector.datapath"],
+      { metricFamilies: { inventory: false, datapath: true, agent: false } },
+    ],
+    [["--collector.drops", "--no-collector.unreachable"], { hookFamilies: { drops: true, unreachable: false } }],
+    [["--no-collector.drops"], { hookFamilies: { drops: false } }],
   ])("parses %j", (argv, expected) => {
     expect(options(argv)).toEqual({ ...defaults, ...expected });
   });

@@ -17,6 +17,7 @@ import { NamespaceWatchers } from "./namespace-watchers.js";
 import { loadNative } from "./native.js";
 import { OperatorError, oneLine } from "./operator-error.js";
 import { claimPinRoot, watchPins } from "./pin-root.js";
+import { startTracing } from "./tracing/sdk.js";
 import { version } from "./version.js";
 
 /** Past this, a stop that hangs is cut short: a supervisor asked for the process to end. */
@@ -124,6 +125,9 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
   });
 
   try {
+    // First in, so last out: the spans of the whole stop are sent before the SDK shuts down.
+    const tracing = startTracing(log.child({ component: "tracing" }));
+    await started({ name: "tracing", stop: () => tracing.stop() });
     const pinRoot = await claimPinRoot(addon, options.bpfPinPath);
     await started({ name: "pin root", stop: () => pinRoot.release() });
     if (pinRoot.mounted) log.info(pinRoot.mounted, { component: "datapath" });

@@ -32,10 +32,20 @@ export const withoutBpffs = [
 ];
 
 /** Waits until the agent logs that it serves; rejects with its log if it exits or stalls first. */
-export async function startAgent(args: string[], options: { wrapper?: string[] } = {}): Promise<RunningAgent> {
+export async function startAgent(
+  args: string[],
+  /** `env` is added to the test's own environment. */
+  options: { wrapper?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningAgent> {
   const argv = [...(options.wrapper ?? []), process.execPath, cli, "--web.listen-address=127.0.0.1:0", ...args];
   const [file = "", ...rest] = argv;
-  const child = execa(file, rest, { reject: false, buffer: false, stdin: "ignore", stdout: "ignore" });
+  const child = execa(file, rest, {
+    reject: false,
+    buffer: false,
+    stdin: "ignore",
+    stdout: "ignore",
+    env: options.env ?? {},
+  });
   let text = "";
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   child.stderr?.setEncoding("utf8");

@@ -1,8 +1,9 @@
 /**
  * The agent's OpenTelemetry spans, caught by an in-memory exporter while its core runs on this
  * host's kernel: "reconcile" with "attach" children (ERROR for an interface that vanished), and
- * one "collect" per metric family at scrape time. The agent depends only on @opentelemetry/api;
- * the SDK registered here is what an operator's preload registers (docs/tracing.md).
+ * one "collect" per metric family at scrape time. The SDK is registered here by hand, with an
+ * in-memory exporter, to provoke the ERROR cases; the agent's own OTLP set-up is proven in
+ * tracing-otlp.test.ts and agent-otlp.test.ts.
  */
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";

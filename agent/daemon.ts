@@ -7,8 +7,10 @@
  */
 import { type AgentConfig, defaultAgentConfig, loadAgentConfig } from "./config/agent-config.js";
 import type { AgentOptions } from "./config/flags.js";
+import { formatListenAddress } from "./config/listen-address.js";
 import { emptyWebConfig, loadWebConfig, type WebConfig } from "./config/web-config.js";
 import { type Core, startCore } from "./core.js";
+import { type Listener, systemdListeners } from "./http/listeners.js";
 import { HttpServer } from "./http/server.js";
 import { listNamespaces, readInventory } from "./inventory/index.js";
 import type { Logger } from "./log/logger.js";
@@ -51,6 +53,10 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
   let { config, web } = await loadConfigs(options);
   // Each note is a setting not honoured or a file accepted but unsafe (a key anyone can read).
   for (const note of web.notes) log.warn(note, { component: "web" });
+  const listeners: Listener[] = options.systemdSocket
+    ? systemdListeners()
+    : options.listenAddresses.map((address) => ({ kind: "address", address }));
+  if (options.systemdSocket) log.info("listening on systemd activated listeners instead of port listeners");
   if (process.geteuid?.() !== 0) {
     throw new OperatorError(
       // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
@@ -173,7 +179,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     await started({ name: "inventory", stop: () => watchers.stop() });
 
     const http = new HttpServer({
-      listen: options.listenAddress,
+      listeners,
       telemetryPath: options.telemetryPath,
       web,
       metrics: () => core.metrics.render(),
@@ -185,8 +191,14 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     await http.start();
     await started({ name: "http", stop: () => http.stop() });
     running = { core, watchers, http };
+    // As the operator wrote it, with the port bound (for :0); systemd's sockets by what they are bound to.
+    const bound = http.addresses().map((address, i) => {
+      const listener = listeners[i];
+      return formatListenAddress(listener?.kind === "address" ? { ...listener.address, port: address.port } : address);
+    });
     log.info("serving metrics", {
-      address: `${options.listenAddress.host ?? ""}:${http.address().port}`,
+      address: bound[0],
+      ...(bound.length > 1 ? { addresses: bound.join(",") } : {}),
       path: options.telemetryPath,
     });
   } catch (error) {

@@ -28,7 +28,10 @@ export const optionalHookFamilies = ["drops", "unreachable"] as const;
 export type OptionalHookFamily = (typeof optionalHookFamilies)[number];
 
 export interface AgentOptions {
-  listenAddress: ListenAddress;
+  /** Every `--web.listen-address` given, or the one default. */
+  listenAddresses: ListenAddress[];
+  /** `--web.systemd-socket`: serve on the sockets systemd passes instead. */
+  systemdSocket: boolean;
   telemetryPath: string;
   webConfigFile?: string;
   logLevel: LogLevel;
@@ -46,6 +49,8 @@ export interface AgentOptions {
    */
   hookFamilies: Partial<Record<OptionalHookFamily, boolean>>;
 }
+
+const defaultListenAddresses: ListenAddress[] = [{ port: defaultPort }];
 
 export type FlagsResult =
   | { kind: "run"; options: AgentOptions }
@@ -77,9 +82,22 @@ export function parseFlags(
     .configureHelp({ helpWidth: 100 })
     .version(`${program.name} version ${program.version}`, "--version", "print the version and exit")
     .addOption(
-      new Option("--web.listen-address <address>", "address to serve metrics on: :PORT, HOST:PORT or [IPV6]:PORT")
-        .default({ port: defaultPort } satisfies ListenAddress, `:${defaultPort}`)
-        .argParser(checked(parseListenAddress)),
+      new Option(
+        "--web.listen-address <address>",
+        "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses. Examples: :9852, 127.0.0.1:9852 or [::1]:9852",
+      )
+        .default(defaultListenAddresses, `:${defaultPort}`)
+        // Given once, the default is replaced; given again, added to.
+        .argParser((value: string, previous: ListenAddress[]) => [
+          ...(previous === defaultListenAddresses ? [] : previous),
+          checked(parseListenAddress)(value),
+        ]),
+    )
+    .addOption(
+      new Option(
+        "--web.systemd-socket",
+        "Use systemd socket activation listeners instead of port listeners (Linux only).",
+      ).conflicts("web.listenAddress"),
     )
     .addOption(
       new Option("--web.telemetry-path <path>", "path under which metrics are served")
@@ -139,7 +157,8 @@ export function parseFlags(
 
   // Keys keep the dots of the flag names; commander only camel-cases the dashes.
   const values = command.opts() as {
-    "web.listenAddress": ListenAddress;
+    "web.listenAddress": ListenAddress[];
+    "web.systemdSocket"?: boolean;
     "web.telemetryPath": string;
     "web.config.file"?: string;
     "log.level": LogLevel;
@@ -151,7 +170,9 @@ export function parseFlags(
     "web.disableExporterMetrics"?: boolean;
   } & Record<`collector.${MetricFamily | OptionalHookFamily}`, boolean | undefined>;
   const options: AgentOptions = {
-    listenAddress: values["web.listenAddress"],
+    // A copy: the default array is shared by every parse.
+    listenAddresses: [...values["web.listenAddress"]],
+    systemdSocket: values["web.systemdSocket"] ?? false,
     telemetryPath: values["web.telemetryPath"],
     logLevel: values["log.level"],
     logFormat: values["log.format"],

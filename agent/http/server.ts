@@ -16,6 +16,7 @@ import { Admission } from "./admission.js";
 import { BasicAuth, bcryptAdmission } from "./basic-auth.js";
 import { landingPage } from "./landing-page.js";
 import { connectionsCheckingIntervalMs, defaultHttpLimits, type HttpLimits } from "./limits.js";
+import { formatListener, type Listener, listenOptions } from "./listeners.js";
 import { httpsOptions, refusal } from "./tls-options.js";
 
 export interface Exposition {
@@ -24,7 +25,8 @@ export interface Exposition {
 }
 
 export interface HttpServerOptions {
-  listen: ListenAddress;
+  /** Every one is served, with the same handler and web config. */
+  listeners: readonly Listener[];
   telemetryPath: string;
   web: WebConfig;
   /** Renders the metrics at scrape time (prom-client's `registry.metrics()` and `contentType`). */
@@ -53,7 +55,8 @@ export class ListenError extends OperatorError {
 const dropWarningMs = 60_000;
 
 export class HttpServer {
-  private server: Server | undefined;
+  /** One per listener: a Node server listens on one socket. */
+  private servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private web: WebConfig;
   private auth: BasicAuth;
@@ -71,11 +74,11 @@ export class HttpServer {
    * headers), as exporter-toolkit does per handshake. Plain HTTP to TLS or back takes a restart.
    */
   updateWebConfig(web: WebConfig): void {
-    const server = this.server;
-    if (server && Boolean(web.tls) !== Boolean(this.web.tls)) {
+    if (this.servers.length > 0 && Boolean(web.tls) !== Boolean(this.web.tls)) {
       throw new OperatorError("switching between HTTP and HTTPS takes a restart");
     }
-    if (server instanceof HttpsServer && web.tls) {
+    for (const server of this.servers) {
+      if (!(server instanceof HttpsServer && web.tls)) continue;
       const options = httpsOptions(web.tls);
       server.setSecureContext(options);
       // Read by the TLS server for each new connection; setSecureContext leaves them as they were.
@@ -86,7 +89,35 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    if (this.server) throw new Error("HTTP server already started");
+    if (this.servers.length > 0) throw new Error("HTTP server already started");
+    const { logger } = this.options;
+    const servers: Server[] = [];
+    try {
+      for (const listener of this.options.listeners) {
+        const server = this.createServer();
+        await listen(server, listener);
+        servers.push(server);
+        server.on("error", (error) => logger.error("HTTP server error", { err: error }));
+        const bound = server.address() as AddressInfo;
+        logger.info("listening", {
+          ...(listener.kind === "address"
+            ? { address: formatListenAddress({ ...listener.address, port: bound.port }) }
+            : {
+                address: formatListener(listener),
+                bound: formatListenAddress({ host: bound.address, port: bound.port }),
+              }),
+          tls: Boolean(this.web.tls),
+          basic_auth: this.auth.enabled,
+        });
+      }
+    } catch (error) {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      throw error;
+    }
+    this.servers = servers;
+  }
+
+  private createServer(): Server {
     const { web } = this;
     const { logger } = this.options;
     const handler = (request: IncomingMessage, response: ServerResponse) => {
@@ -112,20 +143,14 @@ export class HttpServer {
     // instead): here the silence allowed before a connection's first request. The handler sets its own.
     server.timeout = limits.idleTimeoutMs;
     server.maxConnections = limits.maxConnections;
-    let lastDropWarning = Number.NEGATIVE_INFINITY;
-    let dropped = 0;
-    server.on("drop", (drop?: { remoteAddress?: string }) => {
-      dropped += 1;
-      if (performance.now() - lastDropWarning < dropWarningMs) return;
-      lastDropWarning = performance.now();
-      logger.warn("connection refused: too many open connections", {
-        max_connections: limits.maxConnections,
-        remote: drop?.remoteAddress,
-        refused_since_last_warning: dropped,
-      });
-      dropped = 0;
-    });
+    server.on("drop", (drop?: { remoteAddress?: string }) => this.dropped(drop?.remoteAddress));
     server.on("connection", (socket: Socket) => {
+      // maxConnections counts one server's; the bound is for all of them together.
+      if (this.sockets.size >= limits.maxConnections) {
+        socket.destroy();
+        this.dropped(socket.remoteAddress);
+        return;
+      }
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
@@ -141,46 +166,46 @@ export class HttpServer {
         logger.debug("TLS handshake failed", { remote: socket.remoteAddress, err: error });
       });
     }
-
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        server.off("listening", onListening);
-        reject(listenError(this.options.listen, error));
-      };
-      const onListening = () => {
-        server.off("error", onError);
-        resolve();
-      };
-      server.once("error", onError);
-      server.once("listening", onListening);
-      server.listen({
-        port: this.options.listen.port,
-        ...(this.options.listen.host ? { host: this.options.listen.host } : {}),
-      });
-    });
-    server.on("error", (error) => logger.error("HTTP server error", { err: error }));
-    this.server = server;
-    logger.info("listening", {
-      address: formatListenAddress(this.address()),
-      tls: Boolean(tls),
-      basic_auth: this.auth.enabled,
-    });
+    return server;
   }
 
-  /** The address actually bound (the real port when 0 was asked for). */
+  private lastDropWarning = Number.NEGATIVE_INFINITY;
+  private droppedSinceWarning = 0;
+
+  private dropped(remote: string | undefined): void {
+    this.droppedSinceWarning += 1;
+    if (performance.now() - this.lastDropWarning < dropWarningMs) return;
+    this.lastDropWarning = performance.now();
+    this.options.logger.warn("connection refused: too many open connections", {
+      max_connections: this.limits.maxConnections,
+      remote,
+      refused_since_last_warning: this.droppedSinceWarning,
+    });
+    this.droppedSinceWarning = 0;
+  }
+
+  /** The first listener's address actually bound (the real port when 0 was asked for). */
   address(): ListenAddress {
-    const bound = this.server?.address() as AddressInfo | null | undefined;
-    if (!bound) throw new Error("HTTP server not listening");
-    return { host: bound.address, port: bound.port };
+    const [first] = this.addresses();
+    if (!first) throw new Error("HTTP server not listening");
+    return first;
+  }
+
+  /** Every listener's bound address, in the order they were given. */
+  addresses(): ListenAddress[] {
+    return this.servers.map((server) => {
+      const bound = server.address() as AddressInfo;
+      return { host: bound.address, port: bound.port };
+    });
   }
 
   /** Stops listening and closes every connection, idle or not; a second call does nothing. */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+    const servers = this.servers;
+    if (servers.length === 0) return;
+    this.servers = [];
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const server of servers) server.closeAllConnections();
     // closeAllConnections only knows connections that reached HTTP; a TLS client still in (or stuck
     // before) its handshake would hold close() up to the handshake timeout.
     for (const socket of this.sockets) socket.destroy();
@@ -263,11 +288,28 @@ function send(response: ServerResponse, status: number, contentType: string, bod
   response.end(body);
 }
 
-function listenError(address: ListenAddress, error: NodeJS.ErrnoException): ListenError {
+/** Listens on one listener; rejects with a one-line ListenError. */
+function listen(server: Server, listener: Listener): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      reject(listenError(listener, error));
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(listenOptions(listener));
+  });
+}
+
+function listenError(listener: Listener, error: NodeJS.ErrnoException): ListenError {
   const reasons: Record<string, string> = {
     EADDRINUSE: "address in use",
     EACCES:
-      address.port < 1024
+      listener.kind === "address" && listener.address.port < 1024
         ? "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
         : "permission denied",
     EADDRNOTAVAIL: "address not available on this host",
@@ -275,5 +317,5 @@ function listenError(address: ListenAddress, error: NodeJS.ErrnoException): List
     EAI_AGAIN: "host name lookup failed",
   };
   const reason = (error.code && reasons[error.code]) ?? error.message;
-  return new ListenError(`cannot listen on ${formatListenAddress(address)}: ${reason}`, error.code);
+  return new ListenError(`cannot listen on ${formatListener(listener)}: ${reason}`, error.code);
 }

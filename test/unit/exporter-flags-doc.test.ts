@@ -5,6 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, projectRoot, vrfAgent } from "../support/cli.js";
 
 const flags: [flag: string, inHelp: RegExp][] = [
+  [
+    "--web.listen-address",
+    /--web\.listen-address <address> +Addresses on which .* Repeatable for multiple addresses\..*\(default: :9852\)/,
+  ],
+  ["--web.systemd-socket", /--web\.systemd-socket +Use systemd socket activation listeners instead of port listeners/],
   ["--web.disable-exporter-metrics", /--web\.disable-exporter-metrics +Exclude metrics about the exporter itself/],
   ["--collector.inventory", /--collector\.inventory +Enable the inventory collector \(default: enabled\)/],
   ["--no-collector.datapath", /--no-collector\.datapath +Disable the datapath collector/],

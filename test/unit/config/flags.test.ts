@@ -3,7 +3,8 @@ import { type AgentOptions, defaultPort, parseFlags } from "../../../agent/confi
 import { formatListenAddress, parseListenAddress } from "../../../agent/config/listen-address.js";
 
 const defaults: AgentOptions = {
-  listenAddress: { port: defaultPort },
+  listenAddresses: [{ port: defaultPort }],
+  systemdSocket: false,
   telemetryPath: "/metrics",
   logLevel: "info",
   logFormat: "logfmt",
@@ -32,10 +33,10 @@ describe("parseFlags", () => {
   });
 
   it.each<[string[], Partial<AgentOptions>]>([
-    [["--web.listen-address=127.0.0.1:9100"], { listenAddress: { host: "127.0.0.1", port: 9100 } }],
-    [["--web.listen-address", "[::1]:0"], { listenAddress: { host: "::1", port: 0 } }],
-    [["--web.listen-address", "localhost:8080"], { listenAddress: { host: "localhost", port: 8080 } }],
-    [["--web.listen-address", ":9999"], { listenAddress: { port: 9999 } }],
+    [["--web.listen-address=127.0.0.1:9100"], { listenAddresses: [{ host: "127.0.0.1", port: 9100 }] }],
+    [["--web.listen-address", "[::1]:0"], { listenAddresses: [{ host: "::1", port: 0 }] }],
+    [["--web.listen-address", "localhost:8080"], { listenAddresses: [{ host: "localhost", port: 8080 }] }],
+    [["--web.listen-address", ":9999"], { listenAddresses: [{ port: 9999 }] }],
     [["--web.telemetry-path", "/vrf/metrics"], { telemetryPath: "/vrf/metrics" }],
     [["--web.config.file", "web.yml"], { webConfigFile: "web.yml" }],
     [["--config.file=/etc/vrf-agent.yml"], { configFile: "/etc/vrf-agent.yml" }],
@@ -47,6 +48,16 @@ describe("parseFlags", () => {
     ],
     [["--netns.all"], { netns: { all: true } }],
     [["--web.disable-exporter-metrics"], { exporterMetrics: false }],
+    [
+      ["--web.listen-address=127.0.0.1:9100", "--web.listen-address", "[::1]:9101"],
+      {
+        listenAddresses: [
+          { host: "127.0.0.1", port: 9100 },
+          { host: "::1", port: 9101 },
+        ],
+      },
+    ],
+    [["--web.systemd-socket"], { systemdSocket: true }],
     [
       ["--no-collector.inventory", "--no-collector.agent", "--collector.datapath"],
       { metricFamilies: { inventory: false, datapath: true, agent: false } },
@@ -76,6 +87,10 @@ describe("parseFlags", () => {
     [["--bpf.pin-path", "relative/dir"], /absolute path/],
     [["--netns", "a/b"], /not a namespace name/],
     [["--netns", "red", "--netns.all"], /cannot be used with/],
+    [
+      ["--web.systemd-socket", "--web.listen-address=:9100"],
+      /option '--web.systemd-socket' cannot be used with option '--web.listen-address/,
+    ],
     [["--config.file", ""], /it is empty/],
     [["--no-such-flag"], /unknown option '--no-such-flag'/],
     [["--web.listen-adres", ":9852"], /unknown option '--web\.listen-adres' \(Did you mean --web\.listen-address\?\)$/],

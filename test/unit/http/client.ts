@@ -4,6 +4,7 @@ import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "no
 import { request as httpsRequest } from "node:https";
 import { emptyWebConfig, type WebConfig } from "../../../agent/config/web-config.js";
 import type { HttpLimits } from "../../../agent/http/limits.js";
+import type { Listener } from "../../../agent/http/listeners.js";
 import { type Exposition, HttpServer } from "../../../agent/http/server.js";
 import { Logger } from "../../../agent/log/logger.js";
 
@@ -27,10 +28,12 @@ export interface RequestOptions {
   agent?: Agent;
   /** The client's own address, e.g. 127.0.0.2 to stand for another host on loopback. */
   localAddress?: string;
+  /** Another of the server's ports than its first. */
+  port?: number;
 }
 
 export async function get(server: HttpServer, path: string, options: RequestOptions = {}): Promise<Response> {
-  const { port } = server.address();
+  const port = options.port ?? server.address().port;
   const headers: Record<string, string> = {};
   if (options.auth !== undefined) headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
   const common = {
@@ -71,6 +74,8 @@ export interface TestServerOptions {
   metrics?: () => Promise<Exposition>;
   ready?: () => boolean;
   port?: number;
+  /** Instead of 127.0.0.1:port. */
+  listeners?: Listener[];
   limits?: Partial<HttpLimits>;
 }
 
@@ -78,7 +83,7 @@ export interface TestServerOptions {
 export async function startServer(options: TestServerOptions = {}): Promise<{ server: HttpServer; logs: string[] }> {
   const logs: string[] = [];
   const server = new HttpServer({
-    listen: { host: "127.0.0.1", port: options.port ?? 0 },
+    listeners: options.listeners ?? [{ kind: "address", address: { host: "127.0.0.1", port: options.port ?? 0 } }],
     telemetryPath: "/metrics",
     web: { ...emptyWebConfig(), ...options.web },
     metrics: options.metrics ?? (async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" })),

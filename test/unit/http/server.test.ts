@@ -115,7 +115,7 @@ describe("the server's lifecycle", () => {
     const { server } = await started();
     const { port } = server.address();
     const second = new HttpServer({
-      listen: { host: "127.0.0.1", port },
+      listeners: [{ kind: "address", address: { host: "127.0.0.1", port } }],
       telemetryPath: "/metrics",
       web: emptyWebConfig(),
       metrics: async () => ({ contentType: "text/plain", body: "" }),

@@ -180,6 +180,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
 
     const http = new HttpServer({
       listeners,
+      maxRequests: options.maxRequests,
       telemetryPath: options.telemetryPath,
       web,
       metrics: () => core.metrics.render(),

@@ -39,6 +39,8 @@ export interface AgentOptions {
   configFile?: string;
   bpfPinPath: string;
   netns: NetnsSelection;
+  /** `--web.max-requests`: scrapes rendered at once, 0 for no limit. */
+  maxRequests: number;
   /** `--web.disable-exporter-metrics`: no process_* and nodejs_* series. */
   exporterMetrics: boolean;
   /** `--[no-]collector.NAME` of the metric families; each is on unless turned off. */
@@ -126,6 +128,11 @@ export function parseFlags(
     )
     .addOption(new Option("--netns.all", "inventory every named network namespace"))
     .addOption(
+      new Option("--web.max-requests <n>", "Maximum number of parallel scrape requests. Use 0 to disable.")
+        .default(40)
+        .argParser(checked(count)),
+    )
+    .addOption(
       new Option("--web.disable-exporter-metrics", "Exclude metrics about the exporter itself (process_*, nodejs_*)."),
     );
   for (const family of metricFamilies) {
@@ -168,6 +175,7 @@ export function parseFlags(
     netns?: string[];
     "netns.all"?: boolean;
     "web.disableExporterMetrics"?: boolean;
+    "web.maxRequests": number;
   } & Record<`collector.${MetricFamily | OptionalHookFamily}`, boolean | undefined>;
   const options: AgentOptions = {
     // A copy: the default array is shared by every parse.
@@ -178,6 +186,7 @@ export function parseFlags(
     logFormat: values["log.format"],
     bpfPinPath: values["bpf.pinPath"],
     netns: values["netns.all"] ? { all: true } : { all: false, names: [...new Set(values.netns ?? [])] },
+    maxRequests: values["web.maxRequests"],
     exporterMetrics: !values["web.disableExporterMetrics"],
     metricFamilies: Object.fromEntries(
       metricFamilies.map((family) => [family, values[`collector.${family}`] ?? true]),
@@ -202,6 +211,11 @@ function checked<T>(parse: (value: string) => T): (value: string) => T {
       throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
     }
   };
+}
+
+function count(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new Error("it must be a whole number, 0 or more");
+  return Number(value);
 }
 
 function nonEmpty(value: string): string {

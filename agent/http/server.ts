@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.js";
 import { OperatorError } from "../operator-error.js";
 import { Admission } from "./admission.js";
 import { BasicAuth, bcryptAdmission } from "./basic-auth.js";
+import { encodeBody } from "./compression.js";
 import { landingPage } from "./landing-page.js";
 import { connectionsCheckingIntervalMs, defaultHttpLimits, type HttpLimits } from "./limits.js";
 import { formatListener, type Listener, listenOptions } from "./listeners.js";
@@ -38,6 +39,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Timeouts and the connection bound; defaultHttpLimits for what is not given. */
   limits?: Partial<HttpLimits>;
+  /** Scrapes rendered at once (`--web.max-requests`); more are answered 503. 0 or absent: no limit. */
+  maxRequests?: number;
 }
 
 /** A listen failure in one line, e.g. `cannot listen on :9852: address in use`. */
@@ -62,6 +65,7 @@ export class HttpServer {
   private auth: BasicAuth;
   private readonly bcryptGate = new Admission(bcryptAdmission);
   private readonly limits: HttpLimits;
+  private scrapesInFlight = 0;
 
   constructor(private readonly options: HttpServerOptions) {
     this.web = options.web;
@@ -242,7 +246,7 @@ export class HttpServer {
     const path = (request.url ?? "/").split("?", 1)[0];
     switch (path) {
       case telemetryPath:
-        return this.serveMetrics(response);
+        return this.serveMetrics(request, response);
       case "/":
         return send(response, 200, "text/html; charset=utf-8", landingPage(this.options));
       case "/-/healthy":
@@ -256,7 +260,26 @@ export class HttpServer {
     }
   }
 
-  private async serveMetrics(response: ServerResponse): Promise<void> {
+  private async serveMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const max = this.options.maxRequests ?? 0;
+    if (max > 0 && this.scrapesInFlight >= max) {
+      // node_exporter's answer (promhttp's MaxRequestsInFlight), word for word.
+      return send(
+        response,
+        503,
+        "text/plain; charset=utf-8",
+        `Limit of concurrent requests reached (${max}), try again later.\n`,
+      );
+    }
+    this.scrapesInFlight += 1;
+    try {
+      await this.renderMetrics(request, response);
+    } finally {
+      this.scrapesInFlight -= 1;
+    }
+  }
+
+  private async renderMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
     let exposition: Exposition;
     try {
       exposition = await this.options.metrics();
@@ -270,7 +293,8 @@ export class HttpServer {
         `An error occurred while rendering metrics: ${String(error)}\n`,
       );
     }
-    send(response, 200, exposition.contentType, exposition.body);
+    const encoded = await encodeBody(exposition.body, request.headers["accept-encoding"]);
+    send(response, 200, exposition.contentType, encoded.body, encoded.headers);
   }
 
   private async isReady(): Promise<boolean> {
@@ -283,8 +307,14 @@ export class HttpServer {
   }
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+function send(
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { ...headers, "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
   response.end(body);
 }
 

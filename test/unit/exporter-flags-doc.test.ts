@@ -10,6 +10,10 @@ const flags: [flag: string, inHelp: RegExp][] = [
     /--web\.listen-address <address> +Addresses on which .* Repeatable for multiple addresses\..*\(default: :9852\)/,
   ],
   ["--web.systemd-socket", /--web\.systemd-socket +Use systemd socket activation listeners instead of port listeners/],
+  [
+    "--web.max-requests",
+    /--web\.max-requests <n> +Maximum number of parallel scrape requests\. Use 0 to disable\. \(default: 40\)/,
+  ],
   ["--web.disable-exporter-metrics", /--web\.disable-exporter-metrics +Exclude metrics about the exporter itself/],
   ["--collector.inventory", /--collector\.inventory +Enable the inventory collector \(default: enabled\)/],
   ["--no-collector.datapath", /--no-collector\.datapath +Disable the datapath collector/],

@@ -77,6 +77,7 @@ export interface TestServerOptions {
   /** Instead of 127.0.0.1:port. */
   listeners?: Listener[];
   limits?: Partial<HttpLimits>;
+  maxRequests?: number;
 }
 
 /** A started server on 127.0.0.1 (port 0 unless given) whose log lines are kept for inspection. */
@@ -92,6 +93,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<{ se
     version: "0.1.0-test",
     logger: new Logger({ level: "debug", format: "logfmt", write: (line) => logs.push(line) }),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {}),
   });
   await server.start();
   return { server, logs };

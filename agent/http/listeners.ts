@@ -1,9 +1,11 @@
 /**
  * Where the HTTP server listens: each listener is turned into what Node's `server.listen()` takes
- * by listenOptions(), the one place that knows how a kind of listener becomes a socket.
+ * by listenOptions(), the one place that knows how a kind of listener becomes a socket (an address
+ * bound to a VRF becomes one the addon made; it throws the addon's error, with its errno code).
  */
 import type { ListenOptions } from "node:net";
 import { formatListenAddress, type ListenAddress } from "../config/listen-address.js";
+import { loadNative } from "../native.js";
 import { OperatorError } from "../operator-error.js";
 
 export type Listener =
@@ -20,10 +22,9 @@ export function listenOptions(listener: Listener): ListenTarget {
   switch (listener.kind) {
     case "address": {
       const { address } = listener;
+      // Node cannot set SO_BINDTODEVICE before it binds: the addon makes the socket, Node serves it.
       if (address.device !== undefined) {
-        throw new OperatorError(
-          `cannot listen on ${formatListenAddress(address)}: device-bound listening is not ready`,
-        );
+        return { fd: loadNative().listenOnDevice(address.host ?? "", address.port, address.device) };
       }
       return { port: address.port, ...(address.host ? { host: address.host } : {}) };
     }

@@ -331,7 +331,11 @@ function listen(server: Server, listener: Listener): Promise<void> {
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen(listenOptions(listener));
+    try {
+      server.listen(listenOptions(listener));
+    } catch (error) {
+      onError(error as NodeJS.ErrnoException);
+    }
   });
 }
 
@@ -343,6 +347,7 @@ function listenError(listener: Listener, error: NodeJS.ErrnoException): ListenEr
         ? "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
         : "permission denied",
     EADDRNOTAVAIL: "address not available on this host",
+    ENODEV: "no such device (a VRF or interface of that name)",
     ENOTFOUND: "host name not found",
     EAI_AGAIN: "host name lookup failed",
   };

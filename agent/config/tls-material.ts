@@ -8,10 +8,13 @@ import { open, readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
 import { fsReason } from "./yaml-file.js";
 
-export interface TlsFiles {
-  certFile: string;
-  keyFile: string;
-  clientCaFile?: string;
+/** A PEM from a file (an absolute path), or written into the web config itself. */
+export type PemSource = { file: string } | { inline: string };
+
+export interface TlsSources {
+  cert: PemSource;
+  key: PemSource;
+  clientCa?: PemSource;
 }
 
 export interface TlsMaterial {
@@ -21,7 +24,7 @@ export interface TlsMaterial {
 }
 
 /** The web config field whose file is at fault, so the caller can point at its line. */
-export type TlsFileField = "cert_file" | "key_file" | "client_ca_file";
+export type TlsFileField = "cert_file" | "key_file" | "client_ca_file" | "cert" | "key" | "client_ca";
 
 export class TlsMaterialError extends Error {
   constructor(
@@ -34,32 +37,43 @@ export class TlsMaterialError extends Error {
 }
 
 /** `warn` hears what is accepted but unsafe, for the caller to log. */
-export async function loadTlsMaterial(files: TlsFiles, warn: (message: string) => void): Promise<TlsMaterial> {
-  const cert = await readPem("cert_file", files.certFile);
-  checkCertificates("cert_file", files.certFile, cert);
-  const { pem: key, mode } = await readKey(files.keyFile);
-  checkKeyMode(files.keyFile, mode, warn);
-  checkKey(files.keyFile, key);
+export async function loadTlsMaterial(sources: TlsSources, warn: (message: string) => void): Promise<TlsMaterial> {
+  const certField = "file" in sources.cert ? "cert_file" : "cert";
+  const certName = nameOf(sources.cert, "cert");
+  const cert =
+    "file" in sources.cert ? await readPem("cert_file", sources.cert.file) : Buffer.from(sources.cert.inline);
+  checkCertificates(certField, certName, cert);
+  const keyField = "file" in sources.key ? "key_file" : "key";
+  const keyName = nameOf(sources.key, "key");
+  let key: Buffer;
+  if ("file" in sources.key) {
+    const read = await readKey(sources.key.file);
+    checkKeyMode(sources.key.file, read.mode, warn);
+    key = read.pem;
+  } else key = Buffer.from(sources.key.inline);
+  checkKey(keyField, keyName, key);
   const material: TlsMaterial = { cert, key };
-  if (files.clientCaFile !== undefined) {
-    material.ca = await readPem("client_ca_file", files.clientCaFile);
-    checkCertificates("client_ca_file", files.clientCaFile, material.ca);
+  if (sources.clientCa !== undefined) {
+    const caField = "file" in sources.clientCa ? "client_ca_file" : "client_ca";
+    material.ca =
+      "file" in sources.clientCa ? await readPem(caField, sources.clientCa.file) : Buffer.from(sources.clientCa.inline);
+    checkCertificates(caField, nameOf(sources.clientCa, "client_ca"), material.ca);
   }
   try {
-    // What the server will build for every connection; building it once here catches a key that
-    // belongs to another certificate, which the checks on each file alone cannot see.
     createSecureContext({ cert, key, ...(material.ca ? { ca: material.ca } : {}) });
   } catch (error) {
     const reason = (error as Error).message;
     if (/key values mismatch/i.test(reason)) {
-      throw new TlsMaterialError("key_file", `${files.keyFile} is not the key of the certificate in ${files.certFile}`);
+      throw new TlsMaterialError(keyField, `${keyName} is not the key of the certificate in ${certName}`);
     }
-    throw new TlsMaterialError(
-      "cert_file",
-      `${files.certFile} and ${files.keyFile} cannot be used together: ${reason}`,
-    );
+    throw new TlsMaterialError(certField, `${certName} and ${keyName} cannot be used together: ${reason}`);
   }
   return material;
+}
+
+/** How messages name a PEM: its file, or the inline key that holds it. */
+function nameOf(source: PemSource, inlineKey: string): string {
+  return "file" in source ? source.file : `the inline tls_server_config.${inlineKey}`;
 }
 
 async function readPem(field: TlsFileField, file: string): Promise<Buffer> {
@@ -116,15 +130,15 @@ function checkCertificates(field: TlsFileField, file: string, pem: Buffer): void
   }
 }
 
-function checkKey(file: string, pem: Buffer): void {
+function checkKey(field: TlsFileField, file: string, pem: Buffer): void {
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem.toString("latin1"))) {
-    throw new TlsMaterialError("key_file", `${file} is not a PEM private key (no BEGIN PRIVATE KEY block)`);
+    throw new TlsMaterialError(field, `${file} is not a PEM private key (no BEGIN PRIVATE KEY block)`);
   }
   // exporter-toolkit has no passphrase setting either; an encrypted key could never be opened.
-  if (pem.includes("ENCRYPTED")) throw new TlsMaterialError("key_file", `${file} is encrypted; the key must not be`);
+  if (pem.includes("ENCRYPTED")) throw new TlsMaterialError(field, `${file} is encrypted; the key must not be`);
   try {
     createPrivateKey(pem);
   } catch (error) {
-    throw new TlsMaterialError("key_file", `${file} holds no valid private key: ${(error as Error).message}`);
+    throw new TlsMaterialError(field, `${file} holds no valid private key: ${(error as Error).message}`);
   }
 }

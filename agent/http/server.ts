@@ -18,6 +18,7 @@ import { encodeBody } from "./compression.js";
 import { landingPage } from "./landing-page.js";
 import { connectionsCheckingIntervalMs, defaultHttpLimits, type HttpLimits } from "./limits.js";
 import { formatListener, type Listener, listenOptions } from "./listeners.js";
+import { TokenBucket } from "./rate-limit.js";
 import { httpsOptions, refusal } from "./tls-options.js";
 
 export interface Exposition {
@@ -66,11 +67,13 @@ export class HttpServer {
   private readonly bcryptGate = new Admission(bcryptAdmission);
   private readonly limits: HttpLimits;
   private scrapesInFlight = 0;
+  private limiter: TokenBucket | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
     this.web = options.web;
     this.auth = new BasicAuth(options.web.basicAuthUsers, this.bcryptGate);
     this.limits = { ...defaultHttpLimits, ...options.limits };
+    this.limiter = options.web.rateLimit && new TokenBucket(options.web.rateLimit);
   }
 
   /**
@@ -90,6 +93,10 @@ export class HttpServer {
     }
     this.web = web;
     this.auth = new BasicAuth(web.basicAuthUsers, this.bcryptGate);
+    // The same limit keeps its bucket, so a reload does not hand out a fresh burst.
+    const limit = web.rateLimit;
+    const same = limit && this.limiter && JSON.stringify(this.limiter.limit) === JSON.stringify(limit);
+    if (!same) this.limiter = limit && new TokenBucket(limit);
   }
 
   async start(): Promise<void> {
@@ -160,7 +167,7 @@ export class HttpServer {
     });
     if (tls) {
       server.on("secureConnection", (socket: TLSSocket) => {
-        const reason = refusal((this.web.tls ?? tls).clientAuth, socket);
+        const reason = refusal(this.web.tls ?? tls, socket);
         if (!reason) return;
         logger.debug("TLS connection refused", { remote: socket.remoteAddress, reason });
         socket.destroy();
@@ -224,6 +231,11 @@ export class HttpServer {
     // From here the connection waits on the agent, not the client: the render (or a bcrypt
     // comparison's turn) may take longer than a client may stay silent before its request.
     request.socket.setTimeout(this.limits.responseTimeoutMs);
+
+    // Before authentication, as exporter-toolkit does: a flood of guesses spends tokens, not bcrypt.
+    if (this.limiter && !this.limiter.allow()) {
+      return send(response, 429, "text/plain; charset=utf-8", "Too Many Requests\n");
+    }
 
     // Every path is behind the password, health included, as with exporter-toolkit.
     const verdict = auth.enabled

@@ -50,7 +50,9 @@ describe("the exporter-toolkit web config", () => {
       await configFile(`${tlsSection(`  client_ca_file: ca.crt
   client_auth_type: RequireAndVerifyClientCert
   min_version: TLS13
-  cipher_suites: [TLS_AES_128_GCM_SHA256]
+  cipher_suites: [TLS_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+  curve_preferences: [X25519, CurveP256]
+  prefer_server_cipher_suites: true
 `)}http_server_config:
   http2: false
   headers:
@@ -66,15 +68,16 @@ basic_auth_users:
       clientCaFile: pki.caCert,
       clientAuth: "RequireAndVerifyClientCert",
       minVersion: "TLSv1.3",
+      ciphers:
+        "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+      ecdhCurve: "X25519:P-256",
+      honorCipherOrder: true,
     });
     expect(config.tls?.cert).toEqual(await readFile(pki.serverCert));
     expect(config.tls?.ca).toEqual(await readFile(pki.caCert));
     expect(config.headers).toEqual({ "X-Frame-Options": "deny", "Strict-Transport-Security": "max-age=31536000" });
     expect([...config.basicAuthUsers]).toEqual([["prometheus", hash]]);
-    expect(config.notes).toEqual([
-      "http_server_config.http2 is ignored: the agent serves HTTP/1.1",
-      "tls_server_config.cipher_suites is ignored: OpenSSL's default suites are used",
-    ]);
+    expect(config.notes).toEqual([]);
   });
 
   it("defaults to TLS 1.2 and no client certificate; an empty file or section means plain HTTP", async () => {
@@ -180,8 +183,8 @@ basic_auth_users:
   });
 
   it("treats an unknown key as an error, since an ignored security setting would fail open", async () => {
-    expect(await problems(tlsSection("  client_allowed_sans: [prometheus]\n"))).toEqual([
-      "4:3 tls_server_config.client_allowed_sans: unknown key",
+    expect(await problems(tlsSection("  client_allowed_names: [prometheus]\n"))).toEqual([
+      "4:3 tls_server_config.client_allowed_names: unknown key",
     ]);
     expect(await problems("basic_auth:\n  alice: x\n")).toEqual(["1:1 basic_auth: unknown key"]);
   });

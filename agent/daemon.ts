@@ -181,6 +181,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     const http = new HttpServer({
       listeners,
       maxRequests: options.maxRequests,
+      ...(options.webConfigFile !== undefined ? { webConfigFile: options.webConfigFile } : {}),
       telemetryPath: options.telemetryPath,
       web,
       metrics: () => core.metrics.render(),

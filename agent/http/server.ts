@@ -10,8 +10,9 @@ import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { formatListenAddress, type ListenAddress } from "../config/listen-address.js";
 import type { WebConfig } from "../config/web-config.js";
+import { WebConfigWatch } from "../config/web-config-watch.js";
 import type { Logger } from "../log/logger.js";
-import { OperatorError } from "../operator-error.js";
+import { OperatorError, oneLine } from "../operator-error.js";
 import { Admission } from "./admission.js";
 import { BasicAuth, bcryptAdmission } from "./basic-auth.js";
 import { encodeBody } from "./compression.js";
@@ -40,6 +41,11 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Timeouts and the connection bound; defaultHttpLimits for what is not given. */
   limits?: Partial<HttpLimits>;
+  /**
+   * The web config's file: re-read when it or a file it names changed, before each new connection
+   * is handed to TLS and before each request, as exporter-toolkit does. Absent: only updateWebConfig.
+   */
+  webConfigFile?: string;
   /** Scrapes rendered at once (`--web.max-requests`); more are answered 503. 0 or absent: no limit. */
   maxRequests?: number;
 }
@@ -68,12 +74,14 @@ export class HttpServer {
   private readonly limits: HttpLimits;
   private scrapesInFlight = 0;
   private limiter: TokenBucket | undefined;
+  private readonly watch: WebConfigWatch | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
     this.web = options.web;
     this.auth = new BasicAuth(options.web.basicAuthUsers, this.bcryptGate);
     this.limits = { ...defaultHttpLimits, ...options.limits };
     this.limiter = options.web.rateLimit && new TokenBucket(options.web.rateLimit);
+    this.watch = options.webConfigFile ? new WebConfigWatch(options.webConfigFile, options.web) : undefined;
   }
 
   /**
@@ -81,6 +89,11 @@ export class HttpServer {
    * headers), as exporter-toolkit does per handshake. Plain HTTP to TLS or back takes a restart.
    */
   updateWebConfig(web: WebConfig): void {
+    this.apply(web);
+    this.watch?.use(web);
+  }
+
+  private apply(web: WebConfig): void {
     if (this.servers.length > 0 && Boolean(web.tls) !== Boolean(this.web.tls)) {
       throw new OperatorError("switching between HTTP and HTTPS takes a restart");
     }
@@ -154,6 +167,7 @@ export class HttpServer {
     // instead): here the silence allowed before a connection's first request. The handler sets its own.
     server.timeout = limits.idleTimeoutMs;
     server.maxConnections = limits.maxConnections;
+    if (tls && this.watch) this.refreshBeforeHandshake(server);
     server.on("drop", (drop?: { remoteAddress?: string }) => this.dropped(drop?.remoteAddress));
     server.on("connection", (socket: Socket) => {
       // maxConnections counts one server's; the bound is for all of them together.
@@ -178,6 +192,42 @@ export class HttpServer {
       });
     }
     return server;
+  }
+
+  /**
+   * Node's TLS server wraps a new connection in TLS from its "connection" listener, with the
+   * certificate it has then; when the files changed, that listener waits for the re-read. The
+   * client's ClientHello, arriving meanwhile, waits in the socket.
+   */
+  private refreshBeforeHandshake(server: Server): void {
+    const own = server.listeners("connection") as ((socket: Socket) => void)[];
+    server.removeAllListeners("connection");
+    server.on("connection", (socket: Socket) => {
+      const hand = () => {
+        if (!socket.destroyed) for (const listener of own) listener.call(server, socket);
+      };
+      if (!this.watch?.changed()) return hand();
+      void this.refreshWeb().then(hand);
+    });
+  }
+
+  /** Re-reads the web config when its files changed; a config that does not load keeps the running one. */
+  private async refreshWeb(): Promise<void> {
+    const watch = this.watch;
+    if (!watch?.changed()) return;
+    const { logger } = this.options;
+    await watch.reload(
+      (web) => {
+        this.apply(web);
+        for (const note of web.notes) logger.warn(note);
+        logger.info("web config reloaded: its files changed", { file: watch.file });
+      },
+      (error) =>
+        logger.error("web config changed but does not load; the running one stays", {
+          file: watch.file,
+          error: oneLine(error).message,
+        }),
+    );
   }
 
   private lastDropWarning = Number.NEGATIVE_INFINITY;
@@ -224,6 +274,8 @@ export class HttpServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Users, headers and the rate limit change for the next request, even on a kept-alive connection.
+    if (this.watch?.changed()) await this.refreshWeb();
     const { web, auth } = this;
     const { telemetryPath, name } = this.options;
     for (const [header, value] of Object.entries(web.headers)) response.setHeader(header, value);

@@ -78,6 +78,8 @@ export interface TestServerOptions {
   listeners?: Listener[];
   limits?: Partial<HttpLimits>;
   maxRequests?: number;
+  /** The web config's file, re-read by the server when it changes. */
+  webConfigFile?: string;
 }
 
 /** A started server on 127.0.0.1 (port 0 unless given) whose log lines are kept for inspection. */
@@ -94,6 +96,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<{ se
     logger: new Logger({ level: "debug", format: "logfmt", write: (line) => logs.push(line) }),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {}),
+    ...(options.webConfigFile !== undefined ? { webConfigFile: options.webConfigFile } : {}),
   });
   await server.start();
   return { server, logs };

@@ -23,7 +23,7 @@ import {
   sendUnreachable,
   udpBurst,
 } from "../../lab/scenarios.js";
-import { members, seedTopology, unreachableDefaultMetric } from "../../lab/topology.js";
+import { members, peerNamespace, seedTopology, unreachableDefaultMetric } from "../../lab/topology.js";
 import { consistentScrape, scrape } from "../support/lab-agent.js";
 import { makePki, type Pki } from "../support/pki.js";
 
@@ -195,6 +195,38 @@ describe("the agent in the lab guest", () => {
       await lab.signal("agent", "SIGHUP");
     }
     await until(lab, (s) => total(s, "vrf_cross_expected", declared) !== 1);
+  });
+
+  // A router's exporters answer in its management VRF: a socket bound to mgmt (`@mgmt`) takes
+  // what is routed through mgmt; an unbound one does not (tcp_l3mdev_accept is 0), nor does the
+  // VRF-bound one take what comes through another VRF.
+  it("serves a scraper in the mgmt VRF on an address bound to it, and nobody through another VRF", async () => {
+    await stopAgent(lab);
+    // startAgent listens on :agentPort already (the host's forwarded port); this adds the mgmt one.
+    await startAgent(lab, [`--config.file=${config}`, "--web.listen-address=:9853@mgmt"]);
+    const get = (peer: string, url: string) =>
+      lab.exec([
+        "ip",
+        "netns",
+        "exec",
+        peerNamespace(peer),
+        "curl",
+        "-sS",
+        "--max-time",
+        "5",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        url,
+      ]);
+    const mgmt = await get("eth0", "http://10.0.0.2:9853/metrics");
+    expect(mgmt.stdout).toBe("200");
+    // The same scraper at the unbound listener, and a host in red at the mgmt-bound one.
+    expect((await get("eth0", `http://10.0.0.2:${agentPort}/metrics`)).stdout).not.toBe("200");
+    expect((await get("eth1", "http://10.2.1.2:9853/metrics")).stdout).not.toBe("200");
+    // The host's scrapes through the forwarded port go on as before.
+    expect(total(await scrape(lab), "vrf_agent_build_info")).toBe(1);
   });
 
   it("renders exposition that promtool accepts", async () => {

@@ -86,7 +86,7 @@ export function parseFlags(
     .addOption(
       new Option(
         "--web.listen-address <address>",
-        "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses. Examples: :9852, 127.0.0.1:9852 or [::1]:9852",
+        "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses. Examples: :9852, 127.0.0.1:9852 or [::1]:9852; :9852@mgmt binds it to the VRF mgmt",
       )
         .default(defaultListenAddresses, `:${defaultPort}`)
         // Given once, the default is replaced; given again, added to.

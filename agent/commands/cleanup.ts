@@ -37,11 +37,12 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand<{ "bpf.pinPath": string }>(program, argv);
   if (!parsed.ok) return usage(parsed);
   const pinPath = parsed.options["bpf.pinPath"];
-  const problem = await pinPathProblem(pinPath);
-  if (problem !== undefined) throw new OperatorError(`refusing to remove ${pinPath}: ${problem}`, 2);
+  // Privileges first: without them even looking under bpffs fails (systemd mounts it 0700).
   const missing = await missingCapabilities(["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]);
   if (missing.length > 0)
     throw new OperatorError(`needs ${missing.join(" and ")}: run it as root (sudo vrf-agent cleanup)`);
+  const problem = await pinPathProblem(pinPath);
+  if (problem !== undefined) throw new OperatorError(`refusing to remove ${pinPath}: ${problem}`, 2);
   const addon = loadNative();
   if (await pinRootInUse(addon, pinPath)) {
     throw new OperatorError(`a running vrf-agent holds ${pinPath}: stop it first (its counters would be lost)`);

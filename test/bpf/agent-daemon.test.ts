@@ -7,15 +7,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, unlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { execa } from "execa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseExposition, total } from "../../agent/exposition.js";
-import { assertBuilt, theLine, vrfAgent } from "../support/cli.js";
-import { type RunningAgent, startAgent, withoutBpffs } from "../support/running-agent.js";
+import { theLine, vrfAgent } from "../support/cli.js";
+import { type RunningAgent, startAgent, useAgents, withoutBpffs } from "../support/running-agent.js";
 
 const stopsCleanly = async (agent: RunningAgent, signal: NodeJS.Signals) => {
   agent.signal(signal);
@@ -26,31 +25,8 @@ const stopsCleanly = async (agent: RunningAgent, signal: NodeJS.Signals) => {
 };
 
 describe("the agent as a daemon", () => {
-  let dir: string;
-  const agents: RunningAgent[] = [];
-  const start = async (...args: Parameters<typeof startAgent>) => {
-    const agent = await startAgent(...args);
-    agents.push(agent);
-    return agent;
-  };
-  const pinPath = () => `/sys/fs/bpf/vrf-agent-test-daemon-${randomUUID()}`;
-
-  beforeAll(async () => {
-    assertBuilt();
-    dir = await mkdtemp(join(tmpdir(), "vrf-agent-daemon-"));
-  });
-  afterEach(async () => {
-    for (const agent of agents.splice(0)) {
-      agent.signal("SIGKILL");
-      await agent.exited();
-    }
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-    for (const name of await readdir("/sys/fs/bpf")) {
-      if (name.startsWith("vrf-agent-test-daemon")) await rm(join("/sys/fs/bpf", name), { recursive: true });
-    }
-  });
+  const agents = useAgents("daemon");
+  const { start, pinPath } = agents;
 
   it("mounts bpffs where none is, says so in one line, serves, and ends with exit 0 on SIGTERM", async () => {
     const agent = await start([`--bpf.pin-path=/sys/fs/bpf/vrf-agent`], { wrapper: withoutBpffs });
@@ -98,7 +74,7 @@ describe("the agent as a daemon", () => {
   });
 
   it("names a pinned map of another shape in one line instead of failing every family", async () => {
-    const pins = `/sys/fs/bpf/vrf-agent-test-daemon-${randomUUID()}`;
+    const pins = pinPath();
     await execa("mkdir", ["-p", pins]);
     const shape = ["type", "hash", "key", "4", "value", "4", "entries", "4", "name", "ports_dense"];
     await execa("bpftool", ["map", "create", join(pins, "ports_dense"), ...shape]);
@@ -152,8 +128,8 @@ describe("the agent as a daemon", () => {
   });
 
   it("reloads its config and web config on SIGHUP, keeps the running ones when the new ones are bad, and never restarts the datapath", async () => {
-    const config = join(dir, "agent.yml");
-    const web = join(dir, "web.yml");
+    const config = join(agents.dir, "agent.yml");
+    const web = join(agents.dir, "web.yml");
     const users = (password: string) => `basic_auth_users:\n  prometheus: ${bcrypt.hashSync(password, 4)}\n`;
     await writeFile(config, "expected_cross_vrf:\n  - { from: red, to: blue }\n");
     await writeFile(web, users("first"));

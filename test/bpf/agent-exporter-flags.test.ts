@@ -2,48 +2,22 @@
  * The built agent under the flags the Prometheus exporters share: metric and hook families turned
  * on and off, exporter metrics left out, several listen addresses, systemd's sockets.
  */
-import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { total } from "../../agent/exposition.js";
-import { assertBuilt, theLine, vrfAgent } from "../support/cli.js";
-import { type RunningAgent, startAgent } from "../support/running-agent.js";
-
-const pinPrefix = "vrf-agent-test-flags";
+import { theLine, vrfAgent } from "../support/cli.js";
+import { useAgents } from "../support/running-agent.js";
 
 describe("the agent's exporter flags", () => {
-  let dir: string;
-  const agents: RunningAgent[] = [];
-  const start = async (args: string[], wrapper?: string[]) => {
-    const pins = `--bpf.pin-path=/sys/fs/bpf/${pinPrefix}-${randomUUID()}`;
-    const agent = await startAgent([pins, ...args], wrapper ? { wrapper } : {});
-    agents.push(agent);
-    return agent;
-  };
-
-  beforeAll(async () => {
-    assertBuilt();
-    dir = await mkdtemp(join(tmpdir(), "vrf-agent-flags-"));
-  });
-  afterEach(async () => {
-    for (const agent of agents.splice(0)) {
-      agent.signal("SIGKILL");
-      await agent.exited();
-    }
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-    for (const name of await readdir("/sys/fs/bpf")) {
-      if (name.startsWith(pinPrefix)) await rm(join("/sys/fs/bpf", name), { recursive: true });
-    }
-  });
+  const agents = useAgents("flags");
+  const start = (args: string[], wrapper?: string[]) =>
+    agents.start([`--bpf.pin-path=${agents.pinPath()}`, ...args], wrapper ? { wrapper } : {});
 
   it("lets a --[no-]collector flag for a hook family win over the config file's hooks setting", async () => {
-    const config = join(dir, "hooks.yml");
+    const config = join(agents.dir, "hooks.yml");
     await writeFile(config, "hooks:\n  drops: false\n  unreachable: true\n");
     const agent = await start([`--config.file=${config}`, "--collector.drops", "--no-collector.unreachable"]);
     const samples = await agent.scrape();
@@ -93,7 +67,7 @@ describe("the agent's exporter flags", () => {
   });
 
   it("refuses --web.systemd-socket without systemd's sockets, in one line", async () => {
-    const result = await vrfAgent(["--web.systemd-socket", `--bpf.pin-path=/sys/fs/bpf/${pinPrefix}-none`]);
+    const result = await vrfAgent(["--web.systemd-socket", `--bpf.pin-path=${agents.pinPath()}`]);
     expect(result.exitCode).not.toBe(0);
     expect(theLine(result.stderr)).toMatch(/--web\.systemd-socket: no socket activation file descriptors found/);
   });

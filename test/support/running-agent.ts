@@ -3,9 +3,14 @@
  * under a wrapper such as `ip netns exec` or `unshare`), waited for until it serves, scraped,
  * signalled, and waited for again until it exits.
  */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { parseExposition, type Sample } from "../../agent/exposition.js";
-import { cli } from "./cli.js";
+import { assertBuilt, cli } from "./cli.js";
 
 export interface RunningAgent {
   url: string;
@@ -88,5 +93,42 @@ export async function startAgent(
     logged,
     signal: (name) => child.kill(name),
     exited: () => result,
+  };
+}
+
+/**
+ * For a describe block that runs agents: `start` keeps each one, which is killed after its test;
+ * `pinPath()` names a pin folder and `dir` is a scratch folder, both removed after the block.
+ */
+export function useAgents(name: string) {
+  const prefix = `vrf-agent-test-${name}-`;
+  const agents: RunningAgent[] = [];
+  const scratch = { dir: "" };
+  beforeAll(async () => {
+    assertBuilt();
+    scratch.dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    for (const agent of agents.splice(0)) {
+      agent.signal("SIGKILL");
+      await agent.exited();
+    }
+  });
+  afterAll(async () => {
+    if (scratch.dir) await rm(scratch.dir, { recursive: true, force: true });
+    for (const entry of await readdir("/sys/fs/bpf")) {
+      if (entry.startsWith(prefix)) await rm(join("/sys/fs/bpf", entry), { recursive: true });
+    }
+  });
+  return {
+    get dir() {
+      return scratch.dir;
+    },
+    pinPath: () => `/sys/fs/bpf/${prefix}${randomUUID()}`,
+    async start(...args: Parameters<typeof startAgent>): Promise<RunningAgent> {
+      const agent = await startAgent(...args);
+      agents.push(agent);
+      return agent;
+    },
   };
 }

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { afterEach } from "vitest";
 import { emptyWebConfig, type WebConfig } from "../../../agent/config/web-config.js";
 import type { HttpLimits } from "../../../agent/http/limits.js";
 import type { Listener } from "../../../agent/http/listeners.js";
@@ -83,6 +84,15 @@ export interface TestServerOptions {
 }
 
 /** A started server on 127.0.0.1 (port 0 unless given) whose log lines are kept for inspection. */
+/** The servers a test file started, each stopped after its test (call it at the file's top level). */
+export function serversStoppedAfterEach(): HttpServer[] {
+  const running: HttpServer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.stop()));
+  });
+  return running;
+}
+
 export async function startServer(options: TestServerOptions = {}): Promise<{ server: HttpServer; logs: string[] }> {
   const logs: string[] = [];
   const server = new HttpServer({

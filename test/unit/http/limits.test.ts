@@ -11,17 +11,14 @@ import { join } from "node:path";
 import { connect as connectTls } from "node:tls";
 import bcrypt from "bcryptjs";
 import { execa } from "execa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadWebConfig } from "../../../agent/config/web-config.js";
 import type { HttpLimits } from "../../../agent/http/limits.js";
 import type { HttpServer } from "../../../agent/http/server.js";
 import { makePki, type Pki } from "../../support/pki.js";
-import { get, startServer, type TestServerOptions } from "./client.js";
+import { get, serversStoppedAfterEach, startServer, type TestServerOptions } from "./client.js";
 
-const running: HttpServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
+const running = serversStoppedAfterEach();
 
 async function started(options: TestServerOptions) {
   const result = await startServer(options);

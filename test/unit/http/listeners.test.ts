@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Listener, listenOptions, systemdListeners } from "../../../agent/http/listeners.js";
-import type { HttpServer } from "../../../agent/http/server.js";
-import { get, startServer } from "./client.js";
+import { get, serversStoppedAfterEach, startServer } from "./client.js";
 
-const running: HttpServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
+const running = serversStoppedAfterEach();
 
 describe("listeners", () => {
   it("turns an address into host and port, and an inherited socket into its fd", () => {

@@ -1,14 +1,11 @@
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acceptsGzip } from "../../../agent/http/compression.js";
 import type { HttpServer } from "../../../agent/http/server.js";
-import { get, startServer } from "./client.js";
+import { get, serversStoppedAfterEach, startServer } from "./client.js";
 
-const running: HttpServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
+const running = serversStoppedAfterEach();
 
 /** A page like the agent's: many series that repeat their label names. */
 const page = Array.from(

@@ -1,19 +1,16 @@
 import { Agent } from "node:http";
 import bcrypt from "bcryptjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { emptyWebConfig } from "../../../agent/config/web-config.js";
 import { HttpServer, ListenError } from "../../../agent/http/server.js";
 import { Logger } from "../../../agent/log/logger.js";
-import { get, startServer } from "./client.js";
+import { get, serversStoppedAfterEach, startServer } from "./client.js";
 
 let hash: string;
-const running: HttpServer[] = [];
+const running = serversStoppedAfterEach();
 
 beforeAll(async () => {
   hash = await bcrypt.hash("s3cret", 4);
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 
 async function started(options: Parameters<typeof startServer>[0] = {}) {

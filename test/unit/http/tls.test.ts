@@ -6,20 +6,17 @@ import { readFile, writeFile } from "node:fs/promises";
 import { connect as connectTcp } from "node:net";
 import { join } from "node:path";
 import { connect, createServer, type SecureVersion } from "node:tls";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClientAuthType, loadWebConfig } from "../../../agent/config/web-config.js";
 import type { HttpServer } from "../../../agent/http/server.js";
 import { makePki, type Pki } from "../../support/pki.js";
-import { type ClientTls, get, startServer } from "./client.js";
+import { type ClientTls, get, serversStoppedAfterEach, startServer } from "./client.js";
 
 let pki: Pki;
-const running: HttpServer[] = [];
+const running = serversStoppedAfterEach();
 
 beforeAll(async () => {
   pki = await makePki();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 afterAll(() => pki?.remove());
 

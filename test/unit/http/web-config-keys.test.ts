@@ -8,20 +8,20 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadWebConfig } from "../../../agent/config/web-config.js";
 import { ConfigError } from "../../../agent/config/yaml-file.js";
 import { TokenBucket } from "../../../agent/http/rate-limit.js";
 import type { HttpServer } from "../../../agent/http/server.js";
 import { subjectAltNames } from "../../../agent/http/tls-options.js";
 import { makePki, type Pki } from "../../support/pki.js";
-import { get, startServer } from "./client.js";
+import { get, serversStoppedAfterEach, startServer } from "./client.js";
 
 const run = promisify(execFile);
 let pki: Pki;
 let sanCert: string;
 let sanKey: string;
-const running: HttpServer[] = [];
+const running = serversStoppedAfterEach();
 
 beforeAll(async () => {
   pki = await makePki();
@@ -38,9 +38,6 @@ beforeAll(async () => {
     ...["x509", "-req", "-in", join(pki.dir, "san.csr"), "-CA", pki.caCert, "-CAkey", join(pki.dir, "ca.key")],
     ...["-CAcreateserial", "-out", sanCert, "-days", "2", "-extfile", join(pki.dir, "san.ext")],
   ]);
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 afterAll(() => pki?.remove());
 

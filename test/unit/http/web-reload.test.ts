@@ -10,22 +10,18 @@ import { join } from "node:path";
 import { connect, type TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import bcrypt from "bcryptjs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadWebConfig } from "../../../agent/config/web-config.js";
 import { WebConfigWatch } from "../../../agent/config/web-config-watch.js";
-import type { HttpServer } from "../../../agent/http/server.js";
 import { makePki, type Pki } from "../../support/pki.js";
-import { get, startServer } from "./client.js";
+import { get, serversStoppedAfterEach, startServer } from "./client.js";
 
 const run = promisify(execFile);
 let pki: Pki;
-const running: HttpServer[] = [];
+const running = serversStoppedAfterEach();
 
 beforeAll(async () => {
   pki = await makePki();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 afterAll(() => pki?.remove());
 

@@ -175,8 +175,9 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     await started({ name: "pin watch", stop: () => pins.stop() });
 
     const watchers = new NamespaceWatchers(core, log.child({ component: "inventory" }));
-    await watchers.set(await namespacesOf(options, config));
+    // Registered first: a namespace that fails to start must not leave the ones before it running.
     await started({ name: "inventory", stop: () => watchers.stop() });
+    await watchers.set(await namespacesOf(options, config));
 
     const http = new HttpServer({
       listeners,

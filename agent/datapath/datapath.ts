@@ -130,7 +130,7 @@ export class Datapath {
     const netns = ownNetns();
     for (const family of hookFamilies) {
       if (!wanted.includes(family)) {
-        this.status.push({ family, loaded: false, disabled: true, error: "disabled by config" });
+        this.status.push({ family, loaded: false, disabled: true, error: "turned off (hooks.* in the config file or --no-collector.*)" });
         continue;
       }
       let object: BpfObject | undefined;

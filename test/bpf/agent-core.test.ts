@@ -176,7 +176,7 @@ describe.for([
       family: "unreachable",
       loaded: false,
       disabled: true,
-      error: "disabled by config",
+      error: "turned off (hooks.* in the config file or --no-collector.*)",
     });
     expect(warnings).toEqual([]);
   });

@@ -130,7 +130,12 @@ export class Datapath {
     const netns = ownNetns();
     for (const family of hookFamilies) {
       if (!wanted.includes(family)) {
-        this.status.push({ family, loaded: false, disabled: true, error: "turned off (hooks.* in the config file or --no-collector.*)" });
+        this.status.push({
+          family,
+          loaded: false,
+          disabled: true,
+          error: "turned off (hooks.* in the config file or --no-collector.*)",
+        });
         continue;
       }
       let object: BpfObject | undefined;

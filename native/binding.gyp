@@ -9,6 +9,8 @@
         "src/btf_enums.cc",
         "src/env.cc",
         "src/error.cc",
+        "src/inventory_state.cc",
+        "src/inventory_watch.cc",
         "src/link.cc",
         "src/listen_socket.cc",
         "src/log.cc",
@@ -19,6 +21,8 @@
         "src/pin_fs.cc",
         "src/program.cc",
         "src/rodata.cc",
+        "src/rtnl_decode.cc",
+        "src/rtnl_socket.cc",
         "src/tc.cc",
         "src/test_run.cc",
         "src/version.cc"
@@ -40,10 +44,10 @@
         "-Wall",
         "-Wextra",
         "-Werror",
-        "<!@(pkg-config --cflags libbpf)"
+        "<!@(pkg-config --cflags libbpf libmnl)"
       ],
       "cflags_cc": ["-std=c++17", "-fexceptions"],
-      "libraries": ["<!@(pkg-config --libs libbpf)"]
+      "libraries": ["<!@(pkg-config --libs libbpf libmnl)"]
     }
   ]
 }

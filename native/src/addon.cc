@@ -4,6 +4,7 @@
 
 #include "btf_enums.h"
 #include "env.h"
+#include "inventory_watch.h"
 #include "link.h"
 #include "listen_socket.h"
 #include "map.h"
@@ -30,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listenOnDevice", Napi::Function::New(env, ListenOnDeviceJs, "listenOnDevice"));
   exports.Set("tryLock", Napi::Function::New(env, TryLockJs, "tryLock"));
   exports.Set("BpfObject", BpfObject::DefineClass(env));
+  exports.Set("InventoryWatch", InventoryWatch::DefineClass(env));
   return exports;
 }
 

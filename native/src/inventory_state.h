@@ -1,0 +1,85 @@
+// What the inventory knows of one network namespace, kept from rtnetlink:
+// the VRF devices, the links enslaved to them, the FIB rules, and for each
+// table a VRF owns its routes by identity. Dumps fill it, notifications
+// change it; nothing of the namespace that no VRF owns is kept.
+#ifndef VRF_AGENT_NATIVE_INVENTORY_STATE_H
+#define VRF_AGENT_NATIVE_INVENTORY_STATE_H
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "rtnl_decode.h"
+
+namespace vrf_agent {
+
+// The routes of one table in one family.
+struct TableRoutes {
+  // Route identity (RouteMessage::key) -> route type.
+  std::unordered_map<std::string, std::uint8_t> types;
+  // The default routes (prefix length 0) among them by identity, with their
+  // type and priority: few, and what the unreachable default is read from.
+  std::map<std::string, std::pair<std::uint8_t, std::uint32_t>> defaults;
+  // By route type (RTN_*, up to RTN_XRESOLVE); anything newer in the last.
+  static constexpr std::size_t kTypes = 16;
+  std::array<std::uint32_t, kTypes> counts{};
+
+  void Put(const RouteMessage& route);
+  void Remove(const RouteMessage& route);
+};
+
+// A family (AF_INET or AF_INET6) and a table id.
+using TableKey = std::pair<std::uint8_t, std::uint32_t>;
+
+// What a change to the links asks of the caller.
+struct LinkChange {
+  bool changed = false;
+  // VRFs whose tables must be dumped again: a VRF that appeared, or one
+  // whose member went down or away, which flushes IPv4 routes silently.
+  std::set<int> redump;
+};
+
+class InventoryState {
+ public:
+  // From a full link dump, where a member may come before its VRF.
+  void SetLinks(const std::vector<LinkMessage>& links);
+  LinkChange ApplyLink(const LinkMessage& link);
+
+  void SetRules(std::uint8_t family, std::vector<RuleMessage> rules);
+  // False when the route's table belongs to no VRF (nothing changed).
+  bool ApplyRoute(const RouteMessage& route);
+  void SetTable(TableKey key, TableRoutes routes);
+
+  bool Owns(std::uint32_t table) const { return owned_tables_.count(table) != 0; }
+  const std::set<std::uint32_t>& OwnedTables() const { return owned_tables_; }
+  std::vector<std::uint32_t> TablesOf(const std::set<int>& vrfs) const;
+
+  const std::map<int, LinkMessage>& vrfs() const { return vrfs_; }
+  const std::map<int, LinkMessage>& members() const { return members_; }
+  const std::vector<RuleMessage>& rules(std::uint8_t family) const;
+  const TableRoutes* table(TableKey key) const;
+
+  // A text that is equal for two states exactly when they would give the
+  // same inventory: how a consistency check compares them.
+  std::string Fingerprint() const;
+
+ private:
+  void ForgetTablesNoLongerOwned();
+  void RecountOwnedTables();
+
+  std::map<int, LinkMessage> vrfs_;
+  std::map<int, LinkMessage> members_;
+  std::vector<RuleMessage> rules4_;
+  std::vector<RuleMessage> rules6_;
+  std::map<TableKey, TableRoutes> tables_;
+  std::set<std::uint32_t> owned_tables_;
+};
+
+}  // namespace vrf_agent
+
+#endif  // VRF_AGENT_NATIVE_INVENTORY_STATE_H

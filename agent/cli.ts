@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `vrf-agent` command: the daemon by default, and `status`, `check`, `cleanup`. It only
+ * The `vrf-agent` command: the daemon by default, and `status`, `check`, `cleanup`, `inventory`. It only
  * routes: each command lives in its own module. Every failure, whichever command it comes from,
  * ends here as one line and an exit code (1 runtime, 2 usage and configuration), never a stack trace.
  */
 import { runCheckCommand } from "./commands/check.js";
 import { runCleanupCommand } from "./commands/cleanup.js";
+import { runInventoryCommand } from "./commands/inventory.js";
 import { runStatusCommand } from "./commands/status.js";
 import { parseFlags } from "./config/flags.js";
 import { serve } from "./daemon.js";
@@ -17,6 +18,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   status: runStatusCommand,
   check: runCheckCommand,
   cleanup: runCleanupCommand,
+  inventory: runInventoryCommand,
 };
 
 const subcommandHelp = `
@@ -25,6 +27,7 @@ Commands:
   vrf-agent status      the running agent's view: VRFs, members, rates, drops, leaks
   vrf-agent check       what works on this machine and what will not
   vrf-agent cleanup     remove everything the agent made (pinned counters, tc filters)
+  vrf-agent inventory   what the agent sees of a namespace (VRFs, members, routes, rules), as JSON
 Run "vrf-agent <command> --help" for a command's flags.
 `;
 

@@ -42,13 +42,12 @@ export interface Core {
   state: AgentState;
   metrics: Metrics;
   /** Takes a fresh inventory: records it and brings the datapath in step. */
-  apply(inventory: Inventory, readSeconds: number): ReconcileOutcome;
+  apply(inventory: Inventory): ReconcileOutcome;
   /** Detaches what this agent attached; pinned counters and slots stay for the next start. */
   stop(): void;
 }
 
-/** `initialSeconds`: how long reading the initial inventory took. */
-export async function startCore(options: CoreOptions, initial: Inventory, initialSeconds = 0): Promise<Core> {
+export async function startCore(options: CoreOptions, initial: Inventory): Promise<Core> {
   const { addon, log } = options;
   // libbpf's own lines are detail (its hints can mislead, e.g. "raise ulimit -l" for a refused
   // fentry); what failed is said once below, in words an operator can act on.
@@ -81,11 +80,11 @@ export async function startCore(options: CoreOptions, initial: Inventory, initia
       log("warn", "collector failed", { collector, error: error instanceof Error ? error.message : String(error) }),
     options.metrics,
   );
-  const apply = (inventory: Inventory, readSeconds: number) => {
-    state.updated(inventory, readSeconds);
+  const apply = (inventory: Inventory) => {
+    state.updated(inventory);
     return reconciler.apply(inventory);
   };
-  apply(initial, initialSeconds);
+  apply(initial);
   return {
     datapath,
     reconciler,

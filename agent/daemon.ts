@@ -12,7 +12,7 @@ import { emptyWebConfig, loadWebConfig, type WebConfig } from "./config/web-conf
 import { type Core, startCore } from "./core.js";
 import { type Listener, systemdListeners } from "./http/listeners.js";
 import { HttpServer } from "./http/server.js";
-import { listNamespaces, readInventory } from "./inventory/index.js";
+import { listNamespaces, openInventory } from "./inventory/index.js";
 import type { Logger } from "./log/logger.js";
 import { metricFamilies } from "./metrics/registry.js";
 import { NamespaceWatchers } from "./namespace-watchers.js";
@@ -43,8 +43,8 @@ const hooksOf = (options: AgentOptions, config: AgentConfig): AgentConfig["hooks
   ...options.hookFamilies,
 });
 
-const namespacesOf = async (options: AgentOptions, config: AgentConfig) => [
-  "",
+/** The named namespaces to inventory: listed afresh each time, so `--netns.all` follows them. */
+const namespacesOf = (options: AgentOptions, config: AgentConfig) => async () => [
   ...(options.netns.all ? await listNamespaces() : options.netns.names),
   ...config.namespaces,
 ];
@@ -108,7 +108,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       }
       running.http.updateWebConfig(next.web);
       running.core.state.expectedCross = next.config.expectedCrossVrf;
-      await running.watchers.set(await namespacesOf(options, next.config));
+      await running.watchers.follow(namespacesOf(options, next.config));
       ({ config, web } = next);
       for (const note of web.notes) log.warn(note, { component: "web" });
       log.info("reloaded", { config_file: options.configFile ?? "", web_config_file: options.webConfigFile ?? "" });
@@ -139,8 +139,9 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     if (pinRoot.mounted) log.info(pinRoot.mounted, { component: "datapath" });
 
     const coreLog = log.child({ component: "datapath" });
-    const readStarted = performance.now();
-    const initial = await readInventory({});
+    const own = await openInventory(addon, { netns: "" });
+    await started({ name: "inventory of the agent's namespace", stop: () => own.stop() });
+    const initial = own.current();
     const core: Core = await startCore(
       {
         addon,
@@ -155,7 +156,6 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
         log: (level, msg, fields) => coreLog.log(level, msg, fields),
       },
       initial,
-      (performance.now() - readStarted) / 1000,
     );
     await started({ name: "datapath", stop: () => core.stop() });
     log.info("datapath ready", {
@@ -174,10 +174,16 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     });
     await started({ name: "pin watch", stop: () => pins.stop() });
 
-    const watchers = new NamespaceWatchers(core, log.child({ component: "inventory" }));
+    const watchers = new NamespaceWatchers(
+      core,
+      addon,
+      log.child({ component: "inventory" }),
+      own,
+      namespacesOf(options, config),
+    );
     // Registered first: a namespace that fails to start must not leave the ones before it running.
     await started({ name: "inventory", stop: () => watchers.stop() });
-    await watchers.set(await namespacesOf(options, config));
+    await watchers.start();
 
     const http = new HttpServer({
       listeners,

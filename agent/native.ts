@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { KernelView } from "./inventory/types.js";
 import { OperatorError } from "./operator-error.js";
 import { projectRoot } from "./project-root.js";
 
@@ -228,6 +229,47 @@ export interface TracingLink extends BpfLinkBase {
 export type TcLink = TcxLink | LegacyTcLink;
 export type BpfLink = TcLink | TracingLink;
 
+/** How an inventory watch's thread is doing (InventoryWatch.stats). */
+export interface InventoryWatchStats {
+  /** Full dumps made: the first, and each resync. */
+  fullSyncs: number;
+  /** Resyncs because the kernel dropped notifications (ENOBUFS: the receive buffer was full). */
+  overflows: number;
+  /** Periodic consistency checks that found the kept state out of step with a fresh dump. */
+  drifts: number;
+  /** rtnetlink notifications read, of every table (the kernel drops main's and local's routes first). */
+  notifications: number;
+  /** Dumps that failed; each is retried by a full resync. */
+  errors: number;
+  /** How long the last full dump took. */
+  lastSyncMs: number;
+}
+
+export type InventoryWatchEvent = "ready" | "changed" | "error";
+
+export interface InventoryWatchOptions {
+  /** A network namespace file (`/run/netns/NAME`) the watch's thread enters; absent: the agent's own. */
+  netnsPath?: string;
+  /** How often a full dump checks the kept state (default 300000). */
+  consistencyCheckMs?: number;
+  /** The notification socket's receive buffer (default 16 MiB). */
+  receiveBufferBytes?: number;
+  /**
+   * From the watch's thread, on the JS thread: "ready" once after the first dump, "changed" once
+   * per snapshot() taken (so at most one is pending), "error" with what failed and a positive
+   * errno. An error before "ready" ends the watch.
+   */
+  onEvent(event: InventoryWatchEvent, doing: string, errno: number): void;
+}
+
+/** One namespace's VRFs, rules and l3mdev sysctls as rtnetlink reports them, kept by a thread. */
+export interface NativeInventoryWatch {
+  snapshot(): KernelView;
+  stats(): InventoryWatchStats;
+  /** Ends the thread and closes its sockets; idempotent. */
+  stop(): void;
+}
+
 export interface NativeAddon {
   /** "MAJOR.MINOR" of the libbpf shared object the addon is linked against. */
   libbpfVersion(): string;
@@ -251,6 +293,7 @@ export interface NativeAddon {
   /** flock(fd, LOCK_EX | LOCK_NB): false when another process holds the lock. */
   tryLock(fd: number): boolean;
   BpfObject: new (path: string, options?: BpfObjectOptions) => BpfObject;
+  InventoryWatch: new (options: InventoryWatchOptions) => NativeInventoryWatch;
 }
 
 const addonRelativePath = join("native", "build", "Release", "vrf_agent_native.node");
@@ -264,6 +307,7 @@ const addonFunctions = [
   "listenOnDevice",
   "tryLock",
   "BpfObject",
+  "InventoryWatch",
 ] as const;
 
 function isNativeAddon(value: unknown): value is NativeAddon {

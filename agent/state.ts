@@ -8,12 +8,11 @@ import { dropReasonName } from "./datapath/drop-reasons.js";
 import type { SlotEntry } from "./datapath/layout.js";
 import type { Inventory } from "./inventory/types.js";
 import type { AgentFacts, MetricSources } from "./metrics/sources.js";
+import type { NamespaceHealth } from "./namespace-watchers.js";
 import type { Reconciler, Uncounted } from "./reconcile/reconciler.js";
 
 export class AgentState implements MetricSources {
   private readonly latest = new Map<string, Inventory>();
-  private refreshSeconds = 0;
-  private refreshErrors = 0;
 
   constructor(
     readonly facts: AgentFacts,
@@ -27,19 +26,17 @@ export class AgentState implements MetricSources {
   /** Maps the agent pinned that are gone from its pin folder (someone removed them while it ran). */
   pinsMissing = 0;
 
-  /** Records a fresh inventory of its namespace and how long reading it took. */
-  updated(inventory: Inventory, seconds: number): void {
+  /** How each inventoried namespace's watch is doing; set by whoever runs the watches. */
+  namespaceHealth: () => NamespaceHealth[] = () => [];
+
+  /** Records a fresh inventory of its namespace. */
+  updated(inventory: Inventory): void {
     this.latest.set(inventory.netns, inventory);
-    this.refreshSeconds = seconds;
   }
 
   /** Drops a namespace the agent no longer inventories, so its series go. */
   forget(netns: string): void {
     this.latest.delete(netns);
-  }
-
-  refreshFailed(): void {
-    this.refreshErrors++;
   }
 
   inventories(): Inventory[] {
@@ -66,7 +63,7 @@ export class AgentState implements MetricSources {
     return this.reconciler?.attachErrors ?? 0;
   }
 
-  inventoryRefresh(): { seconds: number; errors: number } {
-    return { seconds: this.refreshSeconds, errors: this.refreshErrors };
+  inventoryHealth(): NamespaceHealth[] {
+    return this.namespaceHealth();
   }
 }

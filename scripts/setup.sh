@@ -4,13 +4,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Why each: clang/llvm compile bpf/; libbpf-dev, libelf-dev, zlib1g-dev, pkg-config, make, g++
-# and python3 build native/ (node-gyp); bpftool drives BPF_PROG_TEST_RUN in tests; iproute2,
+# Why each: clang/llvm compile bpf/; libbpf-dev, libmnl-dev (the inventory's rtnetlink), libelf-dev,
+# zlib1g-dev, pkg-config, make, g++ and python3 build native/ (node-gyp); bpftool drives BPF_PROG_TEST_RUN in tests; iproute2,
 # iputils-ping and procps are what the agent and the lab run; kmod's depmod indexes the lab
 # kernel's modules; qemu-system-x86, busybox-static and cpio boot the lab; prometheus brings
 # the server and promtool that check the dashboards and rules; openssl makes the TLS tests' certificates.
 packages=(
-  clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make g++ python3
+  clang llvm libbpf-dev libmnl-dev libelf-dev zlib1g-dev pkg-config make g++ python3
   bpftool iproute2 iputils-ping procps kmod
   qemu-system-x86 busybox-static cpio
   prometheus openssl

@@ -3,11 +3,9 @@
  * nowhere. Problems come out per VRF in the VRFs' order, and per VRF in ConfigCheck's order,
  * so the list is stable from one read to the next and can be compared.
  */
-import { reservedTableNames, tableId } from "./table-names.js";
 import { type ConfigCheck, type ConfigProblem, type Family, families, type Rule, type Vrf } from "./types.js";
 
 const familyName: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
-const localTable = reservedTableNames.get("local");
 
 const describeRule = (rule: Rule) =>
   `${rule.priority} (${rule.selectors.length === 0 ? "from all" : rule.selectors.join(" ")} lookup ${rule.table})`;
@@ -27,7 +25,7 @@ const describeRule = (rule: Rule) =>
  */
 function shadows(rule: Rule): boolean {
   if (rule.l3mdev || rule.selectors.length > 0 || rule.table === undefined) return false;
-  return tableId(rule.table) !== localTable;
+  return rule.table !== "local";
 }
 
 interface RuleFinding {

@@ -1,37 +1,16 @@
 /**
- * The one error the inventory throws: what could not be read or understood, naming the command
- * whose output it was, so the caller can count it, log it and try again on the next change.
+ * The one error the inventory throws: what could not be read, naming the namespace and what was
+ * being done, so the caller can count it, log it and carry on with the next change.
  */
-import type { z } from "zod";
+import { getSystemErrorMessage } from "node:util";
 import { OperatorError } from "../operator-error.js";
 
 export class InventoryError extends OperatorError {
   override name = "InventoryError";
 }
 
-const describePath = (path: readonly PropertyKey[]) =>
-  path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("") || "the top level";
-
-/** Parses `value` (JSON already decoded) with `schema`, or throws naming the source and the first issues. */
-export function parseShape<T extends z.ZodType>(schema: T, value: unknown, source: string): z.output<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues
-    .slice(0, 3)
-    .map((issue) => `${describePath(issue.path)}: ${issue.message}`)
-    .join("; ");
-  throw new InventoryError(`unexpected shape of \`${source}\` output: ${issues}`);
-}
-
-/** iproute2 prints nothing at all for some empty lists (`ip -j netns list`); that is no entries. */
-export function parseJsonText(text: string, source: string): unknown {
-  if (text.trim() === "") return [];
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const start = text.trim().slice(0, 60);
-    throw new InventoryError(
-      `\`${source}\` did not print JSON (${error instanceof Error ? error.message : String(error)}); it began: ${JSON.stringify(start)}`,
-    );
-  }
+/** "<what> in <namespace>: <strerror>", as the watch's thread reports a failure. */
+export function describeFailure(netns: string, doing: string, errno: number): string {
+  const where = netns === "" ? "the agent's own namespace" : `namespace ${netns}`;
+  return `inventory of ${where}: ${doing} failed: ${getSystemErrorMessage(-errno)}`;
 }

@@ -1,14 +1,13 @@
-/** The named network namespaces (`ip netns`), which the agent can inventory one by one. */
-import { z } from "zod";
-import { parseJsonText, parseShape } from "./errors.js";
-import { execaRunner, type Runner } from "./run.js";
+/** The named network namespaces (`ip netns`): the files under /run/netns, read without iproute2. */
+import { readdir } from "node:fs/promises";
+import { netnsDir } from "./watch.js";
 
-const source = "ip -j netns list";
-
-const namespacesSchema = z.array(z.looseObject({ name: z.string() }));
-
-/** Names as `ip netns list` gives them; it prints nothing at all when there are none. */
-export async function listNamespaces(run: Runner = execaRunner): Promise<string[]> {
-  const stdout = await run("ip", ["-j", "netns", "list"]);
-  return parseShape(namespacesSchema, parseJsonText(stdout, source), source).map((entry) => entry.name);
+/** Names in sorted order; none when the folder does not exist (no namespace was ever named). */
+export async function listNamespaces(dir = netnsDir): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
 }

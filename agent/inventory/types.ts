@@ -1,30 +1,21 @@
 /**
- * What the agent knows about a network namespace's VRFs at one moment, as read from iproute2.
+ * What the agent knows about a network namespace's VRFs at one moment, as kept from rtnetlink.
  * The contract between the inventory (which fills it), the reconciler and the metrics.
  */
 
 export type Family = "ipv4" | "ipv6";
 export const families: readonly Family[] = ["ipv4", "ipv6"];
 
-export interface Address {
-  family: Family;
-  address: string;
-  prefixLength: number;
-}
-
+/** A member of a VRF. */
 export interface Link {
   name: string;
   ifindex: number;
-  /** iproute2's link kind (`vrf`, `veth`, ...), absent for plain devices. */
-  kind?: string;
-  /** The VRF (or other master) this link is enslaved to. */
+  /** The VRF this link is enslaved to. */
   master?: string;
-  /** iproute2's operstate: UP, DOWN, UNKNOWN, LOWERLAYERDOWN, ... */
+  /** The kernel's operstate in iproute2's words: UP, DOWN, UNKNOWN, LOWERLAYERDOWN, ... */
   operState: string;
   /** Administratively up and with carrier: what `vrf_member_up` reports. */
   up: boolean;
-  mac?: string;
-  addresses: Address[];
 }
 
 /** Routes of one VRF table in one family, counted by route type (unicast, local, unreachable, ...). */
@@ -46,7 +37,6 @@ export interface Vrf {
   ifindex: number;
   table: number;
   operState: string;
-  mac?: string;
   /** Links enslaved to this VRF, in ifindex order. */
   members: Link[];
   routes: Record<Family, RouteCounts>;
@@ -58,7 +48,7 @@ export interface Rule {
   priority: number;
   /** The l3mdev rule (`ip rule add l3mdev`): looks up the table of the packet's VRF. */
   l3mdev: boolean;
-  /** The table a non-l3mdev rule looks up (a name like "main" or a number as text). */
+  /** The table a non-l3mdev rule looks up: "main", "local", "default" or the number as text. */
   table?: string;
   /** What the rule matches on; a rule with no selector matches every packet. */
   selectors: string[];
@@ -93,15 +83,19 @@ export interface ConfigProblem {
   detail: string;
 }
 
-export interface Inventory {
-  /** The named network namespace, or "" for the agent's own. */
-  netns: string;
-  /** When it was read (ms since the epoch). */
-  readAt: number;
+/** What the kernel says, before the audit: the addon's snapshot of a namespace. */
+export interface KernelView {
+  /** In ifindex order. */
   vrfs: Vrf[];
-  /** Every link of the namespace by ifindex, so departed or foreign ifindexes can be named. */
-  links: Link[];
+  /** In the kernel's evaluation order, IPv4 first. */
   rules: Rule[];
   sysctls: L3mdevSysctls;
+}
+
+export interface Inventory extends KernelView {
+  /** The named network namespace, or "" for the agent's own. */
+  netns: string;
+  /** When it was taken (ms since the epoch). */
+  readAt: number;
   problems: ConfigProblem[];
 }

@@ -1,121 +1,107 @@
 /**
- * Change-driven inventory: a long-lived `ip monitor` whose every line means "something about
- * links, addresses, routes or rules changed", debounced into one onChange, plus a periodic
- * resync for whatever a monitor cannot see (sysctls) or missed. The monitor is supervised:
- * when it dies it is reported and restarted after a delay that grows up to a bound.
+ * A namespace's inventory, kept up to date by the addon's watch thread (native/src/
+ * inventory_watch.cc), which decodes every dump and notification off the JS thread. Here the
+ * thread's "changed" notices are coalesced into one onChange per burst, each carrying a fresh
+ * inventory; what fails after the start is reported and repaired by the thread's own resync.
  */
-import { execa } from "execa";
+import { join } from "node:path";
+import type { InventoryWatchStats, NativeAddon } from "../native.js";
+import { buildInventory } from "./build.js";
 import { debounce } from "./debounce.js";
-import { InventoryError } from "./errors.js";
-import { commandLine, notInstalled } from "./run.js";
+import { describeFailure, InventoryError } from "./errors.js";
+import type { Inventory } from "./types.js";
+
+/** Where `ip netns add` leaves a namespace's file. */
+export const netnsDir = "/run/netns";
 
 export interface WatchOptions {
-  /** A named network namespace; absent for the agent's own. */
-  netns?: string;
-  /** Quiet time after the last change before onChange (default 100 ms). */
+  /** A named network namespace; "" for the agent's own. */
+  netns: string;
+  /** Quiet time after the last change before onChange (default 20 ms). */
   debounceMs?: number;
-  /** onChange at least this often even without changes (default 30 s). */
-  resyncMs?: number;
-  onChange: () => void;
-  onError: (error: Error) => void;
-  /** The ip program (default `ip` from PATH). */
-  ip?: string;
+  /** How often the thread checks the kept state against a fresh dump (default 5 min). */
+  consistencyCheckMs?: number;
+  /** The notification socket's receive buffer (default 16 MiB; a tiny one makes overflows happen). */
+  receiveBufferBytes?: number;
 }
 
 export interface InventoryWatch {
-  /** Kills the monitor and stops every timer; safe to call twice. */
-  stop(): Promise<void>;
+  readonly netns: string;
+  /** The inventory now. */
+  current(): Inventory;
+  stats(): InventoryWatchStats;
+  /** From now on, each burst of changes ends in one call with the inventory after it. */
+  onChange(handler: (inventory: Inventory) => void, onError: (error: InventoryError) => void): void;
+  /** Ends the watch; idempotent. */
+  stop(): void;
 }
-
-const monitored = ["link", "address", "route", "rule"];
-
-const restart = {
-  firstDelayMs: 200,
-  maxDelayMs: 5_000,
-  /** A monitor that ran this long was healthy: the next failure starts the delays over. */
-  healthyAfterMs: 30_000,
-};
 
 /** Under a burst that never pauses, onChange still comes this often. */
-const maxWaitMs = (debounceMs: number) => Math.max(1_000, 10 * debounceMs);
+const maxWaitMs = (debounceMs: number) => Math.max(200, 10 * debounceMs);
 
-const startMonitor = (ip: string, args: string[]) =>
-  // stdout is never buffered: the monitor runs for the agent's lifetime and only its arrival matters.
-  execa(ip, args, { stdin: "ignore", buffer: { stdout: false }, maxBuffer: { stderr: 64 * 1024 }, reject: false });
-type Monitor = ReturnType<typeof startMonitor>;
-type MonitorResult = Awaited<Monitor>;
-
-function describeExit(ip: string, args: string[], result: MonitorResult): string {
-  if (result.code === "ENOENT") return `${notInstalled(ip)}: cannot watch for changes`;
-  const line = commandLine(ip, args);
-  const stderr = typeof result.stderr === "string" ? result.stderr.trim() : "";
-  const how = result.signal !== undefined ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-  return `${line} ${how}${stderr === "" ? "" : `: ${stderr}`}`;
-}
-
-export function watchInventory(options: WatchOptions): InventoryWatch {
-  const ip = options.ip ?? "ip";
-  const args = [...(options.netns ? ["-n", options.netns] : []), "monitor", ...monitored];
-  const debounceMs = options.debounceMs ?? 100;
+/** Resolves once the first dump is in; rejects with an InventoryError when the namespace cannot be read. */
+export function openInventory(addon: NativeAddon, options: WatchOptions): Promise<InventoryWatch> {
+  const { netns } = options;
+  const debounceMs = options.debounceMs ?? 20;
+  let handlers: { change: (inventory: Inventory) => void; error: (error: InventoryError) => void } | undefined;
+  let ready: (() => void) | undefined;
+  let failed: ((error: InventoryError) => void) | undefined;
   let stopped = false;
-  let monitor: Monitor | undefined;
-  let restartTimer: NodeJS.Timeout | undefined;
-  let failures = 0;
 
-  const report = (error: unknown) => {
-    try {
-      options.onError(error instanceof Error ? error : new Error(String(error)));
-    } catch {
-      // The caller's error handler failing leaves nobody to tell; the watch goes on.
-    }
-  };
+  const current = () => buildInventory(native.snapshot(), { netns, readAt: Date.now() });
   const changed = debounce(
     () => {
+      if (stopped || handlers === undefined) return;
       try {
-        options.onChange();
+        handlers.change(current());
       } catch (error) {
-        report(error);
+        handlers.error(
+          new InventoryError(`applying the inventory of ${netns || "the agent's namespace"} failed: ${String(error)}`),
+        );
       }
     },
     debounceMs,
     maxWaitMs(debounceMs),
   );
-  const resync = setInterval(() => changed.notify(), options.resyncMs ?? 30_000);
-
-  const start = (afterFailure: boolean) => {
-    if (stopped) return;
-    const startedAt = performance.now();
-    const current = startMonitor(ip, args);
-    monitor = current;
-    current.stdout.on("data", () => changed.notify());
-    // Whatever changed while no monitor was running would otherwise go unnoticed until the resync.
-    if (afterFailure) changed.notify();
-    void current.then((result) => {
-      if (stopped) return;
-      monitor = undefined;
-      if (performance.now() - startedAt >= restart.healthyAfterMs) failures = 0;
-      report(new InventoryError(describeExit(ip, args, result)));
-      const delay = Math.min(restart.maxDelayMs, restart.firstDelayMs * 2 ** failures);
-      failures += 1;
-      restartTimer = setTimeout(() => start(true), delay);
-    });
-  };
-  start(false);
-
-  let stopping: Promise<void> | undefined;
-  return {
+  const native = new addon.InventoryWatch({
+    ...(netns === "" ? {} : { netnsPath: join(netnsDir, netns) }),
+    ...(options.consistencyCheckMs === undefined ? {} : { consistencyCheckMs: options.consistencyCheckMs }),
+    ...(options.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: options.receiveBufferBytes }),
+    onEvent(event, doing, errno) {
+      if (event === "ready") return ready?.();
+      if (event === "changed") return changed.notify();
+      const error = new InventoryError(describeFailure(netns, doing, errno));
+      if (failed !== undefined) return failed(error);
+      handlers?.error(error);
+    },
+  });
+  const watch: InventoryWatch = {
+    netns,
+    current,
+    stats: () => native.stats(),
+    onChange(change, error) {
+      handlers = { change, error };
+    },
     stop() {
-      stopping ??= (async () => {
-        stopped = true;
-        clearInterval(resync);
-        clearTimeout(restartTimer);
-        changed.cancel();
-        if (monitor !== undefined) {
-          monitor.kill();
-          await monitor;
-        }
-      })();
-      return stopping;
+      stopped = true;
+      changed.cancel();
+      native.stop();
     },
   };
+  return new Promise<InventoryWatch>((resolve, reject) => {
+    // The addon's notifications do not hold the process open (the server does), so the wait
+    // for the first dump must, or a process with nothing else to do would end in the middle.
+    const waiting = setInterval(() => {}, 60_000);
+    ready = () => {
+      ready = failed = undefined;
+      clearInterval(waiting);
+      resolve(watch);
+    };
+    failed = (error) => {
+      ready = failed = undefined;
+      clearInterval(waiting);
+      watch.stop();
+      reject(error);
+    };
+  });
 }

@@ -5,6 +5,7 @@
 import type { Datapath } from "../datapath/datapath.js";
 import type { SlotEntry } from "../datapath/layout.js";
 import type { Inventory } from "../inventory/types.js";
+import type { NamespaceHealth } from "../namespace-watchers.js";
 import type { Uncounted } from "../reconcile/reconciler.js";
 
 export interface AgentFacts {
@@ -29,7 +30,8 @@ export interface MetricSources {
   attachErrors(): number;
   /** Watched interfaces that are not counted right now, and why. */
   uncounted(): Iterable<Uncounted>;
-  inventoryRefresh(): { seconds: number; errors: number };
+  /** How the inventory watch of each namespace the agent was asked to inventory is doing. */
+  inventoryHealth(): NamespaceHealth[];
   /** Maps the agent pinned that are gone from its pin folder. */
   pinsMissing: number;
 }

@@ -158,22 +158,25 @@ export function agentHealthDashboard(): dashboard.Dashboard {
         title: "Inventory and datapath",
         panels: [
           timeSeries({
-            title: "Inventory refresh time",
+            title: "Inventory dump time",
             description:
-              "How long the last inventory refresh (the ip -j reads of links, routes, rules and sysctls) took. Refreshes run on every change ip monitor reports and every 30 s; seconds here mean VRF, member and route changes reach the metrics late.",
+              "How long the last full inventory dump (links, rules and the VRFs' own tables, over rtnetlink) took, per namespace. Dumps happen at start, after an overflow and every 5 minutes as a check; changes in between arrive as notifications, so this is not how late changes are.",
             unit: units.Seconds,
-            width: 8,
+            width: 6,
             height: 8,
             queries: [
-              { expr: `max by (instance) (${agent("vrf_agent_inventory_refresh_duration_seconds")})`, legend: byAgent },
+              {
+                expr: `max by (instance, netns) (${agent("vrf_agent_inventory_refresh_duration_seconds")})`,
+                legend: "{{netns}} ({{instance}})",
+              },
             ],
           }),
           timeSeries({
-            title: "Inventory refresh errors",
+            title: "Inventory errors",
             description:
-              "Inventory refreshes that failed, per rate interval: iproute2 missing or its output malformed. While they fail, the inventory metrics (VRFs, members, routes, config checks) keep the last good view and go stale.",
+              "Inventory dumps that failed, per rate interval (each is retried by a full resync). While they fail, the inventory metrics (VRFs, members, routes, config checks) keep the last good view and go stale.",
             unit: units.Short,
-            width: 8,
+            width: 6,
             height: 8,
             queries: [
               { expr: `sum by (instance) (${increase(agent("vrf_agent_inventory_errors_total"))})`, legend: byAgent },
@@ -181,11 +184,40 @@ export function agentHealthDashboard(): dashboard.Dashboard {
             bars: true,
           }),
           timeSeries({
+            title: "Inventory resyncs",
+            description:
+              "Full dumps beyond the first, per rate interval. overflow: the kernel dropped notifications because the agent's receive buffer was full (a burst of changes in VRF tables), repaired by the resync. drift: the periodic check found the kept view out of step (the kernel flushes some IPv4 routes silently).",
+            unit: units.Short,
+            width: 6,
+            height: 8,
+            queries: [
+              {
+                expr: `sum by (instance, reason) (${increase(agent("vrf_agent_inventory_resyncs_total"))})`,
+                legend: "{{reason}} ({{instance}})",
+              },
+            ],
+            bars: true,
+          }),
+          timeSeries({
+            title: "Namespaces inventoried",
+            description:
+              "Each namespace the agent was asked to inventory: 1 while it does, 0 while it cannot open it (missing under /run/netns, or not enterable), and then none of its VRFs are in the inventory metrics. The agent's own namespace has no name.",
+            unit: units.Short,
+            width: 6,
+            height: 8,
+            queries: [
+              {
+                expr: `min by (instance, netns) (${agent("vrf_agent_inventory_up")})`,
+                legend: "{{netns}} ({{instance}})",
+              },
+            ],
+          }),
+          timeSeries({
             title: "Datapath errors",
             description:
               "Events the datapath could not count because a BPF map was full, per rate interval. cross_full: new cross-VRF pairs are not counted, so a leak can be invisible on the isolation dashboard. drops_full: new (VRF, drop reason) pairs are not counted. Any bar here means the other dashboards undercount.",
             unit: units.Short,
-            width: 8,
+            width: 24,
             height: 8,
             queries: [
               {

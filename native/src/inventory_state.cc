@@ -24,6 +24,14 @@ bool SameState(const LinkMessage& a, const LinkMessage& b) {
 }  // namespace
 
 void TableRoutes::Put(const RouteMessage& route) {
+  if (route.replace) {
+    const std::string base = route.key.substr(0, route.base_size);
+    for (auto at = types.lower_bound(base); at != types.end() && at->first.compare(0, base.size(), base) == 0;) {
+      counts[TypeIndex(at->second)]--;
+      defaults.erase(at->first);
+      at = types.erase(at);
+    }
+  }
   auto [at, inserted] = types.emplace(route.key, route.type);
   if (!inserted) {
     counts[TypeIndex(at->second)]--;

@@ -10,7 +10,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,8 +19,9 @@ namespace vrf_agent {
 
 // The routes of one table in one family.
 struct TableRoutes {
-  // Route identity (RouteMessage::key) -> route type.
-  std::unordered_map<std::string, std::uint8_t> types;
+  // Route identity (RouteMessage::key) -> route type; ordered, so that the
+  // routes a replace takes the place of (same base, any device) are a range.
+  std::map<std::string, std::uint8_t> types;
   // The default routes (prefix length 0) among them by identity, with their
   // type and priority: few, and what the unreachable default is read from.
   std::map<std::string, std::pair<std::uint8_t, std::uint32_t>> defaults;

@@ -147,13 +147,17 @@ bool DecodeRoute(const nlmsghdr* header, RouteMessage* out) {
   out->priority = U32(attributes[RTA_PRIORITY]);
   out->is_default = route->rtm_dst_len == 0;
   const std::size_t size = route->rtm_family == AF_INET ? 4 : 16;
-  out->key.reserve(4 + 4 + 2 * size);
+  out->key.reserve(3 + 4 + 2 * size + 4);
   out->key.push_back(static_cast<char>(route->rtm_dst_len));
   out->key.push_back(static_cast<char>(route->rtm_src_len));
   out->key.push_back(static_cast<char>(route->rtm_tos));
   out->key.append(reinterpret_cast<const char*>(&out->priority), sizeof(out->priority));
   AppendKey(&out->key, attributes[RTA_DST], size);
   if (route->rtm_src_len != 0) AppendKey(&out->key, attributes[RTA_SRC], size);
+  out->base_size = out->key.size();
+  // A multipath route has no RTA_OIF: its nexthops are one route, keyed by 0.
+  const std::uint32_t oif = U32(attributes[RTA_OIF]);
+  out->key.append(reinterpret_cast<const char*>(&oif), sizeof(oif));
   return true;
 }
 
@@ -200,8 +204,8 @@ bool DecodeRule(const nlmsghdr* header, RuleMessage* out) {
   if (a[FRA_TUN_ID] != nullptr && mnl_attr_get_payload_len(a[FRA_TUN_ID]) >= 8) {
     s.push_back("tun_id " + std::to_string(be64toh(mnl_attr_get_u64(a[FRA_TUN_ID]))));
   }
-  // Newer than Debian 12's headers: FRA_DSCP (Linux 6.12) is attribute 24.
-  constexpr int kFraDscp = 24;
+  // Newer than Debian 12's headers: FRA_DSCP (Linux 6.12) follows FRA_DPORT_RANGE.
+  constexpr int kFraDscp = FRA_DPORT_RANGE + 1;
   if (a[kFraDscp] != nullptr) s.push_back("dscp " + std::to_string(mnl_attr_get_u8(a[kFraDscp])));
   return true;
 }

@@ -6,6 +6,7 @@
 
 #include <linux/netlink.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,8 +39,11 @@ struct RouteMessage {
   std::uint8_t type = 0;
   std::uint32_t priority = 0;
   // What makes two routes of a table the same route to the kernel: prefix,
-  // source prefix (IPv6), TOS and priority, packed into a string.
+  // source prefix (IPv6), TOS and priority (the first base_size bytes),
+  // then the output device, since routes that differ only there coexist
+  // (IPv6 device routes, IPv4 `ip route append`). Packed into a string.
   std::string key;
+  std::size_t base_size = 0;
   bool is_default = false;
 };
 

@@ -76,16 +76,13 @@ describe("the agent's core on real traffic", () => {
     expect(total(await scrape(core), "vrf_receive_packets_total", { vrf: "blue" })).toBe(3);
     const oldIfindex = blueMember.ifindex;
     await blueMember.remove();
-    core.apply(
-      { ...inventory(), vrfs: inventory().vrfs.map((v) => (v.name === "blue" ? { ...v, members: [] } : v)) },
-      0,
-    );
+    core.apply({ ...inventory(), vrfs: inventory().vrfs.map((v) => (v.name === "blue" ? { ...v, members: [] } : v)) });
     const gone = await scrape(core);
     expect(has(gone, "vrf_interface_receive_packets_total", { interface: blueMember.name })).toBe(false);
     expect(total(gone, "vrf_config_problem", { vrf: "blue", check: "no_members" })).toBe(0);
     blueMember = await vethPair(53);
     expect(blueMember.ifindex).not.toBe(oldIfindex);
-    core.apply(inventory(), 0);
+    core.apply(inventory());
     const recreated = await scrape(core);
     expect(total(recreated, "vrf_interface_receive_packets_total", { interface: blueMember.name })).toBe(0);
     await ping(blueMember, 2);
@@ -93,11 +90,11 @@ describe("the agent's core on real traffic", () => {
   });
 
   it("removes a departed VRF's series and zeroes its slot for whoever comes next", async () => {
-    core.apply(hostInventory([{ name: "red", table: 10, device: red, members: [redMember] }]), 0);
+    core.apply(hostInventory([{ name: "red", table: 10, device: red, members: [redMember] }]));
     const samples = await scrape(core);
     expect(has(samples, "vrf_info", { vrf: "blue" })).toBe(false);
     expect(has(samples, "vrf_receive_packets_total", { vrf: "blue" })).toBe(false);
-    core.apply(inventory(), 0);
+    core.apply(inventory());
     expect(total(await scrape(core), "vrf_receive_packets_total", { vrf: "blue" })).toBe(0);
   });
 

@@ -75,7 +75,6 @@ describe.for([
         { name: "red", table: 10, device: red, members: [gone, redMember] },
         { name: "blue", table: 20, device: blue, members: [blueMember] },
       ]),
-      0,
     );
   });
   afterAll(async () => {
@@ -132,7 +131,7 @@ describe.for([
     const slotted = (entries: ReadonlyMap<number, { ifindex: number }>) =>
       [...entries.values()].some((entry) => entry.ifindex === gone.ifindex);
     expect(slotted(core.reconciler.slotEntries("iface"))).toBe(true);
-    const next = core.apply(withoutGone(), 0);
+    const next = core.apply(withoutGone());
     expect(next).toEqual({ attached: 0, detached: 0, failures: [] });
     expect(slotted(core.reconciler.slotEntries("iface"))).toBe(false);
     // The persisted copy too, or a restart would take the slot over again.
@@ -169,7 +168,7 @@ describe("a port map with no room left for one interface", () => {
     filler.load();
     const ports = filler.map("ports_sparse");
     for (let i = 0; i < ports.maxEntries; i++) ports.update(u32(100_000 + i), Buffer.alloc(8));
-    outcome = core.apply(inventory(), 0);
+    outcome = core.apply(inventory());
   });
   afterAll(async () => {
     filler?.close();
@@ -204,13 +203,13 @@ describe("a port map with no room left for one interface", () => {
     );
     expect(total(samples, "vrf_agent_inventory_errors_total")).toBe(0);
     // The next pass tries again, without another line.
-    core.apply(inventory(), 0);
+    core.apply(inventory());
     expect(warnings).toHaveLength(1);
   });
 
   it("counts it once there is room", async () => {
     filler.map("ports_sparse").delete(u32(100_000));
-    expect(core.apply(inventory(), 0)).toEqual({ attached: 1, detached: 0, failures: [] });
+    expect(core.apply(inventory())).toEqual({ attached: 1, detached: 0, failures: [] });
     await ping(sparse, 3);
     const samples = await scrape(core);
     expect(total(samples, "vrf_interface_receive_packets_total", { interface: sparse.name })).toBe(3);

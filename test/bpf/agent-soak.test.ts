@@ -54,11 +54,11 @@ describe("VRF churn with a scrape after every change", () => {
   // buffer the map's size (1 MB for the interface counters at two CPUs), which V8 does not see and
   // frees only after a major collection and a turn of the event loop; until then RSS climbs.
   it("reads every counter in a burst of scrapes without native memory per scrape", async () => {
-    core.apply(hostInventory([{ name: "burst", table: 10, device, members }]), 0);
+    core.apply(hostInventory([{ name: "burst", table: 10, device, members }]));
     const before = await memory();
     for (let scrape = 0; scrape < 200; scrape++) await core.metrics.render();
     const after = process.memoryUsage().rss / 2 ** 20;
-    core.apply(hostInventory([]), 0);
+    core.apply(hostInventory([]));
     console.log(`scrape burst: ${JSON.stringify({ before: before.rss, after })}`);
     // Measured: +25 MB over the 200 (the sums each read returns, which V8 sees and collects);
     // +187 MB when each read made its own wrapper.
@@ -69,10 +69,10 @@ describe("VRF churn with a scrape after every change", () => {
     const samples: { cycle: number; rss: number; heap: number }[] = [];
     for (let cycle = 0; cycle <= cycles; cycle++) {
       // 50 names over and over: what a VRF was called never accumulates either.
-      const outcome = core.apply(hostInventory([{ name: `churn${cycle % 50}`, table: 10, device, members }]), 0);
+      const outcome = core.apply(hostInventory([{ name: `churn${cycle % 50}`, table: 10, device, members }]));
       expect(outcome.failures).toEqual([]);
       await core.metrics.render();
-      core.apply(hostInventory([]), 0);
+      core.apply(hostInventory([]));
       await core.metrics.render();
       // A daemon's event loop turns between scrapes; every tenth cycle is enough to let it here.
       if (cycle % 10 === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -132,7 +132,7 @@ describe("the agent's spans", () => {
   it("marks the attach to a vanished interface as ERROR, inside a reconcile that goes on", async () => {
     await gone.remove();
     exporter.reset();
-    const outcome = core.apply(inventory([first, second, gone]), 0);
+    const outcome = core.apply(inventory([first, second, gone]));
     expect(outcome.failures.map((failure) => failure.ifname)).toEqual([gone.name]);
     const reconcile = only(named("reconcile"));
     expect(reconcile.status.code).toBe(SpanStatusCode.UNSET);

@@ -11,7 +11,6 @@ const link = (veth: VethPair, master?: string): Link => ({
   ifindex: veth.ifindex,
   operState: "UP",
   up: true,
-  addresses: [],
   ...(master === undefined ? {} : { master }),
 });
 
@@ -31,7 +30,6 @@ export function hostInventory(
     netns: "",
     readAt: Date.now(),
     vrfs: built,
-    links: vrfs.flatMap((v) => [link(v.device), ...v.members.map((m) => link(m, v.name))]),
     rules: [],
     sysctls: { tcp: 0, udp: 0, raw: 1 },
     problems: [{ vrf: built[0]?.name ?? "", check: "no_unreachable_default_ipv6", detail: "built by hand" }],

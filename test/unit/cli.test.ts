@@ -266,21 +266,6 @@ describe("the vrf-agent command on bad input", () => {
     expect(theLine(result.stderr)).toMatch(new RegExp(`^vrf-agent status: no agent answers at ${url} `));
   });
 
-  it("says in one line that iproute2 is missing", async ({ skip }) => {
-    if (!root) skip("the agent stops at the privilege check before it looks for ip");
-    const pinPath = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;
-    try {
-      // A PATH with nothing on it: the agent itself runs by absolute path, ip cannot be found.
-      const result = await vrfAgent([`--bpf.pin-path=${pinPath}`, "--web.listen-address=127.0.0.1:0"], {
-        env: { PATH: dir },
-      });
-      expect(result.exitCode).toBe(1);
-      expect(theLine(result.stderr)).toMatch(/^vrf-agent: .*iproute2's ip is not installed/);
-    } finally {
-      await rm(pinPath, { recursive: true, force: true });
-    }
-  });
-
   // cleanup's refusals and what it removes: test/bpf/agent-daemon.test.ts, beside a running agent.
 
   it("says what works here for check, as root", async ({ skip }) => {

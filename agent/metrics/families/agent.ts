@@ -34,14 +34,28 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     labelNames: ["error"],
     registers: [],
   });
+  const inventoryUp = new Gauge({
+    name: "vrf_agent_inventory_up",
+    help: "Whether the agent inventories a namespace it was asked to (1) or cannot open it (0: missing, or not enterable).",
+    labelNames: ["netns"],
+    registers: [],
+  });
   const refresh = new Gauge({
     name: "vrf_agent_inventory_refresh_duration_seconds",
-    help: "How long the last inventory refresh took.",
+    help: "How long the last full inventory dump of a namespace took (links, rules and the VRFs' tables over rtnetlink).",
+    labelNames: ["netns"],
     registers: [],
   });
   const refreshErrors = new Counter({
     name: "vrf_agent_inventory_errors_total",
-    help: "Inventory refreshes that failed (iproute2 missing or its output malformed).",
+    help: "Inventory dumps of a namespace that failed, and inventories that could not be applied; each is retried.",
+    labelNames: ["netns"],
+    registers: [],
+  });
+  const resyncs = new Counter({
+    name: "vrf_agent_inventory_resyncs_total",
+    help: "Full inventory dumps beyond the first, by reason: overflow (the kernel dropped notifications), drift (the periodic check found the kept state out of step).",
+    labelNames: ["netns", "reason"],
     registers: [],
   });
   const uncounted = new Gauge({
@@ -61,8 +75,10 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     familyLoaded,
     familyEnabled,
     datapathErrorCount,
+    inventoryUp,
     refresh,
     refreshErrors,
+    resyncs,
     uncounted,
     pinsMissing,
   ];
@@ -92,9 +108,14 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
           if (datapath)
             for (const [error, count] of Object.entries(datapath.errors())) datapathErrorCount.inc({ error }, count);
           else for (const error of datapathErrors) datapathErrorCount.inc({ error }, 0);
-          const { seconds, errors } = sources.inventoryRefresh();
-          refresh.set(seconds);
-          refreshErrors.inc(errors);
+          for (const { netns, up, stats, applyErrors } of sources.inventoryHealth()) {
+            inventoryUp.set({ netns }, up ? 1 : 0);
+            refreshErrors.inc({ netns }, (stats?.errors ?? 0) + applyErrors);
+            if (stats === undefined) continue;
+            refresh.set({ netns }, stats.lastSyncMs / 1000);
+            resyncs.inc({ netns, reason: "overflow" }, stats.overflows);
+            resyncs.inc({ netns, reason: "drift" }, stats.drifts);
+          }
           pinsMissing.set(sources.pinsMissing);
         },
       );

@@ -20,6 +20,8 @@ export async function startAgent(
   lab: Lab,
   flags: string[] = [],
   ready = () => fetch(agentUrl(lab, "/-/ready")),
+  /** Long enough for the seed topology under TCG; a benchmark's thousands of hooks take longer. */
+  readyWithinMs = 90_000,
 ): Promise<void> {
   await lab.spawn("agent", [
     process.execPath,
@@ -27,7 +29,7 @@ export async function startAgent(
     `--web.listen-address=:${agentPort}`,
     ...flags,
   ]);
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + readyWithinMs;
   while (Date.now() < deadline) {
     const status = await ready().then(
       (r) => r.status,

@@ -5,6 +5,7 @@
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -296,12 +297,25 @@ bool InventoryWatch::ReadSysctls() {
 }
 
 int InventoryWatch::DumpLinks(std::vector<LinkMessage>* links) {
+  // The VRF devices alone first, filtered in the kernel: a router without VRFs costs one small
+  // dump however many interfaces it has. With VRFs, one dump of every link finds their
+  // members, which is cheaper than one member-filtered dump per VRF over all interfaces.
+  if (int err = DumpLinksOnce(links, true); err < 0 || links->empty()) return err;
+  return DumpLinksOnce(links, false);
+}
+
+int InventoryWatch::DumpLinksOnce(std::vector<LinkMessage>* links, bool vrfs_only) {
   for (int attempt = 1;; ++attempt) {
     links->clear();
     Request request;
     request.Start<ifinfomsg>(RTM_GETLINK)->ifi_family = AF_UNSPEC;
     // Counters are the datapath's job: dumps without them are a third the size.
     mnl_attr_put_u32(request.header, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    if (vrfs_only) {
+      nlattr* info = mnl_attr_nest_start(request.header, IFLA_LINKINFO);
+      mnl_attr_put_strz(request.header, IFLA_INFO_KIND, "vrf");
+      mnl_attr_nest_end(request.header, info);
+    }
     bool interrupted = false;
     LinkMessage link;
     const int err = dumps_->Dump(
@@ -467,6 +481,8 @@ int InventoryWatch::DrainNotifications() {
 }
 
 void InventoryWatch::Run() {
+  // Named for `top -H` and the benchmark, which counts this thread's CPU on its own.
+  pthread_setname_np(pthread_self(), "vrf-inventory");
   if (int err = Prepare(); err < 0) {
     Post(Event::kError, err, netns_path_.empty() ? "opening rtnetlink" : "entering " + netns_path_);
     return;

@@ -14,6 +14,8 @@ import { assertBuilt, cli } from "./cli.js";
 
 export interface RunningAgent {
   url: string;
+  /** Its process (the wrapper's, for a wrapper that forks instead of exec'ing). */
+  pid: number;
   /** Everything it has logged so far. */
   log(): string;
   scrape(init?: RequestInit): Promise<Sample[]>;
@@ -84,6 +86,7 @@ export async function startAgent(
   const url = `http://127.0.0.1:${port}/metrics`;
   return {
     url,
+    pid: child.pid ?? 0,
     log: () => text,
     async scrape(init) {
       const response = await fetch(url, init);

@@ -41,12 +41,19 @@ void TableRoutes::Put(const RouteMessage& route) {
   if (route.is_default) defaults[route.key] = {route.type, route.priority};
 }
 
-void TableRoutes::Remove(const RouteMessage& route) {
+bool TableRoutes::Remove(const RouteMessage& route) {
   auto at = types.find(route.key);
-  if (at == types.end()) return;
+  if (at == types.end()) return false;
   counts[TypeIndex(at->second)]--;
   types.erase(at);
   if (route.is_default) defaults.erase(route.key);
+  return true;
+}
+
+bool TableRoutes::HasBase(const RouteMessage& route) const {
+  const std::string base = route.key.substr(0, route.base_size);
+  const auto at = types.lower_bound(base);
+  return at != types.end() && at->first.compare(0, base.size(), base) == 0;
 }
 
 void InventoryState::SetLinks(const std::vector<LinkMessage>& links) {
@@ -105,15 +112,15 @@ void InventoryState::SetRules(std::uint8_t family, std::vector<RuleMessage> rule
   (family == AF_INET ? rules4_ : rules6_) = std::move(rules);
 }
 
-bool InventoryState::ApplyRoute(const RouteMessage& route) {
-  if (!Owns(route.table)) return false;
+InventoryState::RouteChange InventoryState::ApplyRoute(const RouteMessage& route) {
+  if (!Owns(route.table)) return RouteChange::kNone;
   TableRoutes& routes = tables_[{route.family, route.table}];
-  if (route.deleted) {
-    routes.Remove(route);
-  } else {
-    routes.Put(route);
+  if (route.deleted) return routes.Remove(route) ? RouteChange::kApplied : RouteChange::kAmbiguous;
+  if (route.multipath && !route.replace && routes.HasBase(route) && routes.types.count(route.key) == 0) {
+    return RouteChange::kAmbiguous;
   }
-  return true;
+  routes.Put(route);
+  return RouteChange::kApplied;
 }
 
 void InventoryState::SetTable(TableKey key, TableRoutes routes) {

@@ -30,7 +30,10 @@ struct TableRoutes {
   std::array<std::uint32_t, kTypes> counts{};
 
   void Put(const RouteMessage& route);
-  void Remove(const RouteMessage& route);
+  // False when no route has exactly this identity.
+  bool Remove(const RouteMessage& route);
+  // Whether a route with the same prefix, source, TOS and priority is kept, on any device.
+  bool HasBase(const RouteMessage& route) const;
 };
 
 // A family (AF_INET or AF_INET6) and a table id.
@@ -51,8 +54,14 @@ class InventoryState {
   LinkChange ApplyLink(const LinkMessage& link);
 
   void SetRules(std::uint8_t family, std::vector<RuleMessage> rules);
-  // False when the route's table belongs to no VRF (nothing changed).
-  bool ApplyRoute(const RouteMessage& route);
+
+  enum class RouteChange { kNone, kApplied, kAmbiguous };
+  // kNone when the route's table belongs to no VRF. kAmbiguous when the
+  // notification cannot be applied to identities alone: the kernel keeps an
+  // IPv6 multipath route as one route per nexthop but reports it as one, so
+  // a deleted nexthop or a route growing into multipath names none of the
+  // identities kept. The table must then be dumped again.
+  RouteChange ApplyRoute(const RouteMessage& route);
   void SetTable(TableKey key, TableRoutes routes);
 
   bool Owns(std::uint32_t table) const { return owned_tables_.count(table) != 0; }

@@ -428,6 +428,7 @@ int InventoryWatch::DrainNotifications() {
   bool changed = false;
   bool rules_changed[2] = {false, false};
   std::set<int> redump;
+  std::set<TableKey> tables;
   for (int reads = 0; reads < kReadsPerBatch; ++reads) {
     const long size = events_->ReadNotifications(&buffer);
     if (size < 0) return static_cast<int>(size);
@@ -450,7 +451,12 @@ int InventoryWatch::DrainNotifications() {
           // Most route changes of a router are here: one look at the table.
           if (!state_.Owns(RouteTableOf(header))) return;
           RouteMessage route;
-          if (DecodeRoute(header, &route)) changed |= state_.ApplyRoute(route);
+          if (!DecodeRoute(header, &route)) return;
+          switch (state_.ApplyRoute(route)) {
+            case InventoryState::RouteChange::kNone: return;
+            case InventoryState::RouteChange::kApplied: changed = true; return;
+            case InventoryState::RouteChange::kAmbiguous: tables.insert({route.family, route.table}); return;
+          }
           return;
         }
         case RTM_NEWRULE:
@@ -474,6 +480,13 @@ int InventoryWatch::DrainNotifications() {
   }
   if (!redump.empty()) {
     if (int err = DumpTablesOf(redump, &state_); err < 0) return err;
+    changed = true;
+  }
+  for (const TableKey& key : tables) {
+    TableRoutes routes;
+    if (int err = DumpTable(key.first, key.second, &routes); err < 0) return err;
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.SetTable(key, std::move(routes));
     changed = true;
   }
   if (changed) Post(Event::kChanged);

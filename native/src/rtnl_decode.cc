@@ -155,6 +155,7 @@ bool DecodeRoute(const nlmsghdr* header, RouteMessage* out) {
   AppendKey(&out->key, attributes[RTA_DST], size);
   if (route->rtm_src_len != 0) AppendKey(&out->key, attributes[RTA_SRC], size);
   out->base_size = out->key.size();
+  out->multipath = attributes[RTA_MULTIPATH] != nullptr;
   // A multipath route has no RTA_OIF: its nexthops are one route, keyed by 0.
   const std::uint32_t oif = U32(attributes[RTA_OIF]);
   out->key.append(reinterpret_cast<const char*>(&oif), sizeof(oif));

@@ -44,6 +44,7 @@ struct RouteMessage {
   // (IPv6 device routes, IPv4 `ip route append`). Packed into a string.
   std::string key;
   std::size_t base_size = 0;
+  bool multipath = false;
   bool is_default = false;
 };
 

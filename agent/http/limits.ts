@@ -42,7 +42,7 @@ export const defaultHttpLimits: Readonly<HttpLimits> = {
   keepAliveTimeoutMs: 120_000,
   // A handful of Prometheus replicas and people running `status` use one each. 128 is far above
   // that, and far below the 1024 descriptors `ulimit -n` gives a process by default, some of
-  // which the agent needs for its maps, links and ip monitor pipes.
+  // which the agent needs for its maps, links and netlink sockets.
   maxConnections: 128,
 };
 

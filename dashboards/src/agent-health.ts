@@ -87,7 +87,7 @@ export function agentHealthDashboard(): dashboard.Dashboard {
           timeSeries({
             title: "Collector duration",
             description:
-              "How long each collector took in each scrape. The datapath collector reads the BPF maps and grows with interfaces and pairs; the inventory collector only formats the latest ip -j view. One that grows steadily explains a growing scrape duration.",
+              "How long each collector took in each scrape. The datapath collector reads the BPF maps and grows with interfaces and pairs; the inventory collector only formats the latest inventory. One that grows steadily explains a growing scrape duration.",
             unit: units.Seconds,
             width: 12,
             height: 8,

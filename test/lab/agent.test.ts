@@ -32,7 +32,7 @@ const watched = seedTopology.vrfs.length + memberNames.length;
 const delta = (a: Sample[], b: Sample[], name: string, labels: Record<string, string>) =>
   total(b, name, labels) - total(a, name, labels);
 
-/** Scrapes until `done` holds, for changes the agent learns of through `ip monitor`. */
+/** Scrapes until `done` holds, for changes the agent learns of through rtnetlink notifications. */
 async function until(lab: Lab, done: (samples: Sample[]) => boolean, timeoutMs = 30_000): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {

@@ -49,8 +49,14 @@ export interface ReconcilerOptions {
 
 const capacity: Record<SlotKind, number> = { vrf: limits.vrfs, iface: limits.ifaces };
 
+const identity = (ifindex: number, name: string) => `${ifindex} ${name}`;
+
 export class Reconciler {
   private readonly slots: Record<SlotKind, Map<number, SlotEntry>> = { vrf: new Map(), iface: new Map() };
+  /** The same slots by who they count, so a pass over thousands of interfaces looks each up once. */
+  private readonly slotIndex: Record<SlotKind, Map<string, number>> = { vrf: new Map(), iface: new Map() };
+  /** The port each interface was last given, so a pass writes only what changed. */
+  private readonly ports = new Map<number, string>();
   private readonly hooks = new Map<number, TcHooks>();
   /** Attach failures since start, for `vrf_agent_attach_errors_total`. */
   attachErrors = 0;
@@ -64,8 +70,10 @@ export class Reconciler {
 
   /** Takes over the slots a previous run left beside the counters; sweeps its leftover filters. */
   async start(initial: Inventory): Promise<void> {
-    this.slots.vrf = this.datapath.slots("vrf");
-    this.slots.iface = this.datapath.slots("iface");
+    for (const kind of ["vrf", "iface"] as const) {
+      this.slots[kind] = this.datapath.slots(kind);
+      for (const [slot, entry] of this.slots[kind]) this.slotIndex[kind].set(identity(entry.ifindex, entry.name), slot);
+    }
     if (this.options.legacy) {
       const names = desiredFrom(initial).ifaces.map((iface) => iface.name);
       const removed = await Promise.all(names.map((name) => removeLeftoverFilters(name)));
@@ -124,6 +132,7 @@ export class Reconciler {
       if (wantedIfaces.get(entry.ifindex)?.name !== entry.name) {
         if (this.detach(entry.ifindex)) outcome.detached++;
         this.datapath.deletePort(entry.ifindex);
+        this.ports.delete(entry.ifindex);
         this.release("iface", slot);
       }
     }
@@ -155,7 +164,12 @@ export class Reconciler {
       }
       // One interface the kernel refuses (a full port map) must not cost the rest of the pass.
       try {
-        this.datapath.setPort(iface.ifindex, { vrf, iface: slot, master: iface.master });
+        const port = { vrf, iface: slot, master: iface.master };
+        const written = JSON.stringify(port);
+        if (this.ports.get(iface.ifindex) !== written) {
+          this.datapath.setPort(iface.ifindex, port);
+          this.ports.set(iface.ifindex, written);
+        }
       } catch (error) {
         const full = (error as { code?: string }).code === "E2BIG";
         notCounted(iface.ifindex, iface.name, iface.vrf, full ? "port_map_full" : "port_update_failed", String(error));
@@ -173,8 +187,7 @@ export class Reconciler {
   }
 
   private slotOf(kind: SlotKind, ifindex: number, name: string): number | undefined {
-    for (const [slot, entry] of this.slots[kind]) if (entry.ifindex === ifindex && entry.name === name) return slot;
-    return undefined;
+    return this.slotIndex[kind].get(identity(ifindex, name));
   }
 
   /** The lowest free slot, zeroed before use; undefined when all are taken. */
@@ -190,12 +203,17 @@ export class Reconciler {
 
   private record(kind: SlotKind, slot: number, entry: SlotEntry): void {
     this.datapath.setSlot(kind, slot, entry);
+    const old = this.slots[kind].get(slot);
+    if (old !== undefined) this.slotIndex[kind].delete(identity(old.ifindex, old.name));
     this.slots[kind].set(slot, entry);
+    this.slotIndex[kind].set(identity(entry.ifindex, entry.name), slot);
   }
 
   private release(kind: SlotKind, slot: number): void {
     this.zero(kind, slot);
     this.datapath.setSlot(kind, slot, undefined);
+    const old = this.slots[kind].get(slot);
+    if (old !== undefined) this.slotIndex[kind].delete(identity(old.ifindex, old.name));
     this.slots[kind].delete(slot);
   }
 

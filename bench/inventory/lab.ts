@@ -103,7 +103,8 @@ export async function benchLab(say: (line: string) => void): Promise<LabFigures>
 
     say("enslaving a new member and waiting for its hooks");
     const visible: number[] = [];
-    for (const vrf of [100, 500, 900]) {
+    // Within the compiled-in 255 VRF slots: VRFs past them get no hooks (issue 10 lifts the cap).
+    for (const vrf of [10, 100, 200]) {
       const t0 = performance.now();
       await lab.run(["ip", "link", "set", "new0", "master", `vrf${vrf}`]);
       for (;;) {

@@ -300,13 +300,15 @@ int InventoryWatch::DumpLinks(std::vector<LinkMessage>* links) {
   // The VRF devices alone first, filtered in the kernel: a router without VRFs costs one small
   // dump however many interfaces it has. With VRFs, one dump of every link finds their
   // members, which is cheaper than one member-filtered dump per VRF over all interfaces.
-  if (int err = DumpLinksOnce(links, true); err < 0 || links->empty()) return err;
-  return DumpLinksOnce(links, false);
+  bool filtered = true;
+  if (int err = DumpLinksOnce(links, true, &filtered); err < 0 || links->empty() || !filtered) return err;
+  return DumpLinksOnce(links, false, &filtered);
 }
 
-int InventoryWatch::DumpLinksOnce(std::vector<LinkMessage>* links, bool vrfs_only) {
+int InventoryWatch::DumpLinksOnce(std::vector<LinkMessage>* links, bool vrfs_only, bool* filtered) {
   for (int attempt = 1;; ++attempt) {
     links->clear();
+    *filtered = true;
     Request request;
     request.Start<ifinfomsg>(RTM_GETLINK)->ifi_family = AF_UNSPEC;
     // Counters are the datapath's job: dumps without them are a third the size.
@@ -321,8 +323,12 @@ int InventoryWatch::DumpLinksOnce(std::vector<LinkMessage>* links, bool vrfs_onl
     const int err = dumps_->Dump(
         request.header,
         [&](const nlmsghdr* header) {
+          if (!DecodeLink(header, &link)) return;
+          // A kernel without the vrf driver loaded knows no such kind and dumps every link:
+          // then this dump is already the whole one.
+          if (!link.vrf_table) *filtered = false;
           // Only VRFs and enslaved links can be VRF members; the rest is dropped here.
-          if (DecodeLink(header, &link) && (link.vrf_table || link.master != 0)) links->push_back(link);
+          if (link.vrf_table || link.master != 0) links->push_back(link);
         },
         &interrupted);
     if (err < 0 || !interrupted || attempt == kDumpAttempts) return err;

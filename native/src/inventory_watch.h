@@ -53,7 +53,7 @@ class InventoryWatch : public Napi::ObjectWrap<InventoryWatch> {
   int Prepare();
   int FullSync(InventoryState* into);
   int DumpLinks(std::vector<LinkMessage>* links);
-  int DumpLinksOnce(std::vector<LinkMessage>* links, bool vrfs_only);
+  int DumpLinksOnce(std::vector<LinkMessage>* links, bool vrfs_only, bool* filtered);
   int DumpRules(std::uint8_t family, std::vector<RuleMessage>* rules);
   int DumpTable(std::uint8_t family, std::uint32_t table, TableRoutes* routes);
   int DumpTablesOf(const std::set<int>& vrfs, InventoryState* into);

@@ -6,7 +6,8 @@
  * 20k interfaces, the built agent running in it. Its full dump (the links; no VRF owns the main
  * table, so it is never read) from its own metric; its CPU (every thread's schedstat) over six
  * rounds of 10 s idle then 10 s of 10 main-table route changes a second, busy less idle per
- * change (and the inventory thread's own share); its RSS at the end.
+ * change in the median round (and the inventory thread's own share, and the notifications it
+ * read, from its metric); its RSS at the end.
  *
  * Lab (Debian 6.1 under TCG): 1000 VRFs x 2 members, 100 routes per VRF table, 100k main-table
  * routes. The agent's full dump against iproute2's six JSON dumps of the same guest (median of 3);

@@ -15,6 +15,7 @@ import {
   inventoryThreadsCommand,
   iproute2ReadScript,
   median,
+  notificationsRead,
   rssMb,
   schedstatCommand,
 } from "./measure.js";
@@ -32,6 +33,10 @@ export interface HostFigures {
   host_idle_cpu_ms: number;
   /** The inventory thread's own share of host_route_event_us. */
   host_inventory_thread_event_us: number;
+  /** Each round's busy less idle CPU per change: the noise of an idle agent is its spread. */
+  host_route_event_us_rounds: number[];
+  /** Notifications the agent read during the churn (main-table changes are dropped in the kernel). */
+  host_notifications_read: number;
 }
 
 const netns = "vrf-agent-bench-inventory";
@@ -108,17 +113,20 @@ export async function benchHost(say: (line: string) => void): Promise<HostFigure
     );
     const churn = execa("ip", ["-n", netns, "-force", "-batch", "-"], { stdin: "pipe" });
     const spent = { idle: { all: 0, inventory: 0 }, busy: { all: 0, inventory: 0 } };
+    const perRound: number[] = [];
     const window = async (into: { all: number; inventory: number }, work: () => Promise<void>) => {
       const before = await sample();
       await work();
       const after = await sample();
       into.all += after.all - before.all;
       into.inventory += after.inventory - before.inventory;
+      return after.all - before.all;
     };
+    const notificationsBefore = notificationsRead(await scrape());
     let change = 0;
     for (let round = 0; round < rounds; round++) {
-      await window(spent.idle, () => sleep(windowSeconds * 1000));
-      await window(spent.busy, async () => {
+      const idle = await window(spent.idle, () => sleep(windowSeconds * 1000));
+      const busy = await window(spent.busy, async () => {
         const started = performance.now();
         for (let i = 0; i < windowSeconds * churnPerSecond; i++, change++) {
           // Each route is added, then deleted by the next change.
@@ -129,16 +137,21 @@ export async function benchHost(say: (line: string) => void): Promise<HostFigure
           await sleep(Math.max(0, started + ((i + 1) * 1000) / churnPerSecond - performance.now()));
         }
       });
+      perRound.push((busy - idle) / (windowSeconds * churnPerSecond) / 1000);
     }
     churn.stdin?.end();
     await churn;
+    const notifications = notificationsRead(await scrape()) - notificationsBefore;
     const perChange = (ns: number) => Math.round((ns / change / 1000) * 10) / 10;
     const rss = rssMb(await readFile(`/proc/${agent.pid}/status`, "utf8"));
     return {
       host_routes: routes,
       host_interfaces: interfaces,
       host_rss_mb: Math.round(rss * 10) / 10,
-      host_route_event_us: perChange(spent.busy.all - spent.idle.all),
+      // The median round: one garbage collection falling in a window moves a whole round.
+      host_route_event_us: Math.round(median(perRound) * 10) / 10,
+      host_route_event_us_rounds: perRound.map((us) => Math.round(us)),
+      host_notifications_read: notifications,
       host_inventory_thread_event_us: perChange(spent.busy.inventory - spent.idle.inventory),
       host_full_sync_ms: Math.round(syncMs * 10) / 10,
       host_iproute2_read_ms: median(reads),

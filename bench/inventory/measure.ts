@@ -24,6 +24,10 @@ export const rssMb = (status: string) => Number(/VmRSS:\s+(\d+) kB/.exec(status)
 export const fullSyncMs = (exposition: string) =>
   total(parseExposition(exposition), "vrf_agent_inventory_refresh_duration_seconds", { netns: "" }) * 1000;
 
+/** Notifications the agent's inventory of its own namespace has read. */
+export const notificationsRead = (exposition: string) =>
+  total(parseExposition(exposition), "vrf_agent_inventory_notifications_total", { netns: "" });
+
 /** The read of the agent before this change: iproute2's six JSON dumps at once, as it ran them. */
 export const iproute2ReadScript = (netns = "") => {
   const ip = netns === "" ? "ip" : `ip -n ${netns}`;

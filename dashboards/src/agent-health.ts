@@ -4,6 +4,7 @@ import * as units from "@grafana/grafana-foundation-sdk/units";
 import {
   increase,
   labelColumns,
+  rate,
   series,
   states,
   stateTimeline,
@@ -162,7 +163,7 @@ export function agentHealthDashboard(): dashboard.Dashboard {
             description:
               "How long the last full inventory dump (links, rules and the VRFs' own tables, over rtnetlink) took, per namespace. Dumps happen at start, after an overflow and every 5 minutes as a check; changes in between arrive as notifications, so this is not how late changes are.",
             unit: units.Seconds,
-            width: 6,
+            width: 5,
             height: 8,
             queries: [
               {
@@ -176,7 +177,7 @@ export function agentHealthDashboard(): dashboard.Dashboard {
             description:
               "Inventory dumps that failed, per rate interval (each is retried by a full resync). While they fail, the inventory metrics (VRFs, members, routes, config checks) keep the last good view and go stale.",
             unit: units.Short,
-            width: 6,
+            width: 5,
             height: 8,
             queries: [
               { expr: `sum by (instance) (${increase(agent("vrf_agent_inventory_errors_total"))})`, legend: byAgent },
@@ -184,11 +185,25 @@ export function agentHealthDashboard(): dashboard.Dashboard {
             bars: true,
           }),
           timeSeries({
+            title: "Inventory notifications",
+            description:
+              "rtnetlink notifications the inventory reads per second, per namespace: link, rule and route changes. Main-table and local-table route changes are dropped in the kernel before they reach the agent, so BGP churn does not show here; a VRF table or its members changing does.",
+            unit: units.Short,
+            width: 4,
+            height: 8,
+            queries: [
+              {
+                expr: `sum by (instance, netns) (${rate(agent("vrf_agent_inventory_notifications_total"))})`,
+                legend: "{{netns}} ({{instance}})",
+              },
+            ],
+          }),
+          timeSeries({
             title: "Inventory resyncs",
             description:
               "Full dumps beyond the first, per rate interval. overflow: the kernel dropped notifications because the agent's receive buffer was full (a burst of changes in VRF tables), repaired by the resync. drift: the periodic check found the kept view out of step (the kernel flushes some IPv4 routes silently).",
             unit: units.Short,
-            width: 6,
+            width: 5,
             height: 8,
             queries: [
               {
@@ -203,7 +218,7 @@ export function agentHealthDashboard(): dashboard.Dashboard {
             description:
               "Each namespace the agent was asked to inventory: 1 while it does, 0 while it cannot open it (missing under /run/netns, or not enterable), and then none of its VRFs are in the inventory metrics. The agent's own namespace has no name.",
             unit: units.Short,
-            width: 6,
+            width: 5,
             height: 8,
             queries: [
               {

@@ -52,6 +52,12 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     labelNames: ["netns"],
     registers: [],
   });
+  const notifications = new Counter({
+    name: "vrf_agent_inventory_notifications_total",
+    help: "rtnetlink notifications the inventory read in a namespace (route changes of the main and local tables are dropped in the kernel before they reach it).",
+    labelNames: ["netns"],
+    registers: [],
+  });
   const resyncs = new Counter({
     name: "vrf_agent_inventory_resyncs_total",
     help: "Full inventory dumps beyond the first, by reason: overflow (the kernel dropped notifications), drift (the periodic check found the kept state out of step).",
@@ -78,6 +84,7 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
     inventoryUp,
     refresh,
     refreshErrors,
+    notifications,
     resyncs,
     uncounted,
     pinsMissing,
@@ -113,6 +120,7 @@ export function registerAgent(registry: Registry, sources: MetricSources, runs: 
             refreshErrors.inc({ netns }, (stats?.errors ?? 0) + applyErrors);
             if (stats === undefined) continue;
             refresh.set({ netns }, stats.lastSyncMs / 1000);
+            notifications.inc({ netns }, stats.notifications);
             resyncs.inc({ netns, reason: "overflow" }, stats.overflows);
             resyncs.inc({ netns, reason: "drift" }, stats.drifts);
           }

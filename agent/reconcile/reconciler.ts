@@ -51,6 +51,8 @@ const capacity: Record<SlotKind, number> = { vrf: limits.vrfs, iface: limits.ifa
 
 const identity = (ifindex: number, name: string) => `${ifindex} ${name}`;
 
+const sweepConcurrency = 8;
+
 export class Reconciler {
   private readonly slots: Record<SlotKind, Map<number, SlotEntry>> = { vrf: new Map(), iface: new Map() };
   /** The same slots by who they count, so a pass over thousands of interfaces looks each up once. */
@@ -76,8 +78,14 @@ export class Reconciler {
     }
     if (this.options.legacy) {
       const names = desiredFrom(initial).ifaces.map((iface) => iface.name);
-      const removed = await Promise.all(names.map((name) => removeLeftoverFilters(name)));
-      const total = removed.reduce((a, b) => a + b, 0);
+      // A few `tc` at a time: one per interface at once is thousands of processes on a router.
+      let total = 0;
+      for (let at = 0; at < names.length; at += sweepConcurrency) {
+        const removed = await Promise.all(
+          names.slice(at, at + sweepConcurrency).map((name) => removeLeftoverFilters(name)),
+        );
+        total += removed.reduce((a, b) => a + b, 0);
+      }
       if (total > 0) this.options.log("info", "removed tc filters left by an earlier run", { filters: total });
     }
   }

@@ -34,7 +34,7 @@ it("keeps the inventory's cost to what the VRFs own", { timeout: 3_600_000 }, as
     `  agent full dump            ${host.host_full_sync_ms} ms   (iproute2's read, today's approach: ${host.host_iproute2_read_ms} ms)`,
   );
   console.log(
-    `  agent CPU per route change ${host.host_route_event_us} us   (idle over 60 s: ${host.host_idle_cpu_ms} ms)`,
+    `  agent CPU per route change ${host.host_route_event_us} us   (median round; rounds ${host.host_route_event_us_rounds.join(", ")} us; inventory thread ${host.host_inventory_thread_event_us} us; ${host.host_notifications_read} notifications read; idle over 60 s: ${host.host_idle_cpu_ms} ms)`,
   );
   console.log(`  agent RSS                  ${host.host_rss_mb} MB`);
 

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { KernelView } from "./inventory/types.js";
+import type { KernelView, Vrf } from "./inventory/types.js";
 import { OperatorError } from "./operator-error.js";
 import { projectRoot } from "./project-root.js";
 
@@ -262,9 +262,20 @@ export interface InventoryWatchOptions {
   onEvent(event: InventoryWatchEvent, doing: string, errno: number): void;
 }
 
+/**
+ * A snapshot of a watch: every VRF's ifindex in order, and in full only the VRFs changed since
+ * the snapshot of generation `since` (all of them for 0). Rules and sysctls come whole.
+ */
+export interface InventorySnapshot extends Omit<KernelView, "vrfs"> {
+  /** Pass it to the next snapshot() to get only what changed after this one. */
+  generation: number;
+  order: Int32Array;
+  changed: Vrf[];
+}
+
 /** One namespace's VRFs, rules and l3mdev sysctls as rtnetlink reports them, kept by a thread. */
 export interface NativeInventoryWatch {
-  snapshot(): KernelView;
+  snapshot(since?: number): InventorySnapshot;
   stats(): InventoryWatchStats;
   /** Ends the thread and closes its sockets; idempotent. */
   stop(): void;

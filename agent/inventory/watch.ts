@@ -9,7 +9,7 @@ import type { InventoryWatchStats, NativeAddon } from "../native.js";
 import { buildInventory } from "./build.js";
 import { debounce } from "./debounce.js";
 import { describeFailure, InventoryError } from "./errors.js";
-import type { Inventory } from "./types.js";
+import type { Inventory, Vrf } from "./types.js";
 
 /** Where `ip netns add` leaves a namespace's file. */
 export const netnsDir = "/run/netns";
@@ -48,7 +48,20 @@ export function openInventory(addon: NativeAddon, options: WatchOptions): Promis
   let failed: ((error: InventoryError) => void) | undefined;
   let stopped = false;
 
-  const current = () => buildInventory(native.snapshot(), { netns, readAt: Date.now() });
+  // The VRFs as of the last snapshot; each snapshot brings only the ones that changed since.
+  const known = new Map<number, Vrf>();
+  let seen = 0;
+  const current = () => {
+    const snapshot = native.snapshot(seen);
+    seen = snapshot.generation;
+    for (const vrf of snapshot.changed) known.set(vrf.ifindex, vrf);
+    const vrfs = Array.from(snapshot.order, (ifindex) => known.get(ifindex) as Vrf);
+    if (known.size > vrfs.length) {
+      const present = new Set(snapshot.order);
+      for (const ifindex of known.keys()) if (!present.has(ifindex)) known.delete(ifindex);
+    }
+    return buildInventory({ vrfs, rules: snapshot.rules, sysctls: snapshot.sysctls }, { netns, readAt: Date.now() });
+  };
   const changed = debounce(
     () => {
       if (stopped || handlers === undefined) return;

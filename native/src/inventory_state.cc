@@ -77,6 +77,7 @@ LinkChange InventoryState::ApplyLink(const LinkMessage& link) {
   const bool was_member = member != members_.end();
   const bool is_vrf = !link.deleted && link.vrf_table.has_value();
   const bool is_member = !link.deleted && !is_vrf && vrfs_.count(link.master) != 0;
+  const int old_master = was_member ? member->second.master : 0;
 
   if (was_member && !(is_member && SameState(member->second, link))) change.redump.insert(member->second.master);
   if (is_member && !(was_member && SameState(member->second, link))) change.redump.insert(link.master);
@@ -84,6 +85,7 @@ LinkChange InventoryState::ApplyLink(const LinkMessage& link) {
 
   if (was_vrf && !is_vrf) {
     vrfs_.erase(vrf);
+    changed_at_.erase(link.ifindex);
     change.changed = true;
   } else if (is_vrf && !(was_vrf && SameLink(vrf->second, link))) {
     vrfs_[link.ifindex] = link;
@@ -105,6 +107,11 @@ LinkChange InventoryState::ApplyLink(const LinkMessage& link) {
     RecountOwnedTables();
     ForgetTablesNoLongerOwned();
   }
+  if (change.changed) {
+    if (is_vrf) Touch(link.ifindex);
+    if (old_master != 0) Touch(old_master);
+    if (is_member) Touch(link.master);
+  }
   return change;
 }
 
@@ -115,16 +122,44 @@ void InventoryState::SetRules(std::uint8_t family, std::vector<RuleMessage> rule
 InventoryState::RouteChange InventoryState::ApplyRoute(const RouteMessage& route) {
   if (!Owns(route.table)) return RouteChange::kNone;
   TableRoutes& routes = tables_[{route.family, route.table}];
-  if (route.deleted) return routes.Remove(route) ? RouteChange::kApplied : RouteChange::kAmbiguous;
+  if (route.deleted) {
+    if (!routes.Remove(route)) return RouteChange::kAmbiguous;
+    TouchTable(route.table);
+    return RouteChange::kApplied;
+  }
   if (route.multipath && !route.replace && routes.HasBase(route) && routes.types.count(route.key) == 0) {
     return RouteChange::kAmbiguous;
   }
   routes.Put(route);
+  TouchTable(route.table);
   return RouteChange::kApplied;
 }
 
 void InventoryState::SetTable(TableKey key, TableRoutes routes) {
-  if (Owns(key.second)) tables_[key] = std::move(routes);
+  if (!Owns(key.second)) return;
+  tables_[key] = std::move(routes);
+  TouchTable(key.second);
+}
+
+void InventoryState::Touch(int vrf) {
+  if (vrfs_.count(vrf) != 0) changed_at_[vrf] = generation_;
+}
+
+void InventoryState::TouchTable(std::uint32_t table) {
+  // A table may be shared (a misconfiguration the audit reports): every owner changed.
+  for (const auto& [ifindex, vrf] : vrfs_) {
+    if (*vrf.vrf_table == table) Touch(ifindex);
+  }
+}
+
+void InventoryState::StartGeneration(std::uint64_t after) {
+  generation_ = after + 1;
+  for (const auto& [ifindex, vrf] : vrfs_) Touch(ifindex);
+}
+
+bool InventoryState::ChangedSince(int vrf, std::uint64_t generation) const {
+  const auto at = changed_at_.find(vrf);
+  return at == changed_at_.end() || at->second > generation;
 }
 
 std::vector<std::uint32_t> InventoryState::TablesOf(const std::set<int>& vrfs) const {

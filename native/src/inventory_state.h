@@ -77,9 +77,20 @@ class InventoryState {
   // same inventory: how a consistency check compares them.
   std::string Fingerprint() const;
 
+  // Which VRFs changed since a snapshot, so a snapshot carries only those.
+  // Every change is stamped with the current generation; a snapshot moves
+  // to the next one (NextGeneration) and a state replacing another starts
+  // past it with everything changed (StartGeneration).
+  std::uint64_t generation() const { return generation_; }
+  void NextGeneration() { ++generation_; }
+  void StartGeneration(std::uint64_t after);
+  bool ChangedSince(int vrf, std::uint64_t generation) const;
+
  private:
   void ForgetTablesNoLongerOwned();
   void RecountOwnedTables();
+  void Touch(int vrf);
+  void TouchTable(std::uint32_t table);
 
   std::map<int, LinkMessage> vrfs_;
   std::map<int, LinkMessage> members_;
@@ -87,6 +98,8 @@ class InventoryState {
   std::vector<RuleMessage> rules6_;
   std::map<TableKey, TableRoutes> tables_;
   std::set<std::uint32_t> owned_tables_;
+  std::uint64_t generation_ = 1;
+  std::map<int, std::uint64_t> changed_at_;
 };
 
 }  // namespace vrf_agent

@@ -200,9 +200,15 @@ Napi::Value InventoryWatch::Snapshot(const Napi::CallbackInfo& info) {
   std::map<int, std::vector<const LinkMessage*>> members;
   for (const auto& [ifindex, member] : state_.members()) members[member.master].push_back(&member);
 
-  Napi::Array vrfs = Napi::Array::New(env, state_.vrfs().size());
+  // Every VRF's ifindex in order, and in full only those changed since the snapshot JS has:
+  // a route change in one table costs one VRF's objects, not a thousand.
+  const double since = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  Napi::Int32Array order = Napi::Int32Array::New(env, state_.vrfs().size());
+  Napi::Array vrfs = Napi::Array::New(env);
   std::uint32_t at = 0;
   for (const auto& [ifindex, vrf] : state_.vrfs()) {
+    order[at++] = ifindex;
+    if (!state_.ChangedSince(ifindex, static_cast<std::uint64_t>(since))) continue;
     Napi::Object out = LinkToJs(env, vrf);
     out.Delete("up");
     out.Set("table", *vrf.vrf_table);
@@ -223,7 +229,7 @@ Napi::Value InventoryWatch::Snapshot(const Napi::CallbackInfo& info) {
     }
     out.Set("routes", routes);
     out.Set("unreachableDefault", unreachable);
-    vrfs.Set(at++, out);
+    vrfs.Set(vrfs.Length(), out);
   }
 
   Napi::Array rules = Napi::Array::New(env);
@@ -236,7 +242,10 @@ Napi::Value InventoryWatch::Snapshot(const Napi::CallbackInfo& info) {
   sysctls.Set("raw", sysctls_[2]);
 
   Napi::Object snapshot = Napi::Object::New(env);
-  snapshot.Set("vrfs", vrfs);
+  snapshot.Set("generation", static_cast<double>(state_.generation()));
+  state_.NextGeneration();
+  snapshot.Set("order", order);
+  snapshot.Set("changed", vrfs);
   snapshot.Set("rules", rules);
   snapshot.Set("sysctls", sysctls);
   return snapshot;
@@ -423,6 +432,7 @@ int InventoryWatch::Resync(bool overflow, bool check) {
     changed = fresh.Fingerprint() != state_.Fingerprint();
     if (overflow) stats_.overflows++;
     if (check && changed) stats_.drifts++;
+    fresh.StartGeneration(state_.generation());
     state_ = std::move(fresh);
   }
   if (changed) Post(Event::kChanged);
@@ -513,6 +523,7 @@ void InventoryWatch::Run() {
       return;
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    fresh.StartGeneration(state_.generation());
     state_ = std::move(fresh);
   }
   Post(Event::kReady);

@@ -8,8 +8,22 @@ import { readFile } from "node:fs/promises";
 const bits = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
 export type Capability = keyof typeof bits;
 
+/** What the daemon cannot run without, and what each is for (the systemd unit grants these, and CAP_DAC_READ_SEARCH for the pin folder: debian/vrf-agent.service). */
+const daemonNeeds = {
+  CAP_BPF: "load its BPF programs and maps",
+  CAP_NET_ADMIN: "attach the tc hooks",
+  CAP_PERFMON: "attach the drop and unreachable tracing hooks",
+} as const satisfies Partial<Record<Capability, string>>;
+export const daemonCapabilities = Object.keys(daemonNeeds) as (keyof typeof daemonNeeds)[];
+
+/** One phrase naming each capability the daemon lacks, what it is for, and how to grant it. */
+export function missingForDaemon(missing: readonly (keyof typeof daemonNeeds)[]): string {
+  const named = missing.map((name) => `${name} (to ${daemonNeeds[name]})`).join(", ");
+  return `missing ${named}: run it as root, or give its user these capabilities (AmbientCapabilities= in a systemd unit)`;
+}
+
 /** Those of `wanted` this process does not have; CAP_SYS_ADMIN stands in for BPF and PERFMON, as on kernels before them. */
-export async function missingCapabilities(wanted: readonly Capability[]): Promise<Capability[]> {
+export async function missingCapabilities<C extends Capability>(wanted: readonly C[]): Promise<C[]> {
   const status = await readFile("/proc/self/status", "utf8");
   const effective = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(status)?.[1] ?? "0"}`);
   const has = (name: Capability) => ((effective >> BigInt(bits[name])) & 1n) === 1n;

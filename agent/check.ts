@@ -6,14 +6,13 @@
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
-import { join } from "node:path";
 import { execa } from "execa";
-import { missingCapabilities } from "./capabilities.js";
+import { bpfObjectPath } from "./artifacts.js";
+import { daemonCapabilities, missingCapabilities, missingForDaemon } from "./capabilities.js";
 import { explainLoadFailure, hookFamilies } from "./datapath/datapath.js";
 import type { NativeAddon } from "./native.js";
 import { oneLine } from "./operator-error.js";
 import { bpffsMountPoint, nearestExisting, onBpffs, pinPathProblem } from "./pin-root.js";
-import { projectRoot } from "./project-root.js";
 
 export type Verdict = "ok" | "degraded" | "fail";
 
@@ -24,10 +23,10 @@ export interface CheckResult {
 }
 
 async function privileges(): Promise<CheckResult> {
-  const missing = await missingCapabilities(["CAP_BPF", "CAP_NET_ADMIN", "CAP_PERFMON"]);
+  const missing = await missingCapabilities(daemonCapabilities);
   return missing.length === 0
-    ? { name: "privileges", verdict: "ok", detail: "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON are effective" }
-    : { name: "privileges", verdict: "fail", detail: `missing ${missing.join(", ")}: run as root (sudo vrf-agent)` };
+    ? { name: "privileges", verdict: "ok", detail: `${daemonCapabilities.join(", ")} are effective` }
+    : { name: "privileges", verdict: "fail", detail: missingForDaemon(missing) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -110,7 +109,7 @@ function tcMode(addon: NativeAddon): CheckResult {
 }
 
 async function hookFamily(addon: NativeAddon, family: string): Promise<CheckResult> {
-  const file = join(projectRoot, "build", "bpf", `${family}.bpf.o`);
+  const file = bpfObjectPath(family);
   if (!(await exists(file)))
     return { name: `${family} hooks`, verdict: "fail", detail: `${file} is missing: run npm run build` };
   // Loaded without pins: the trial needs no bpffs and leaves nothing there.

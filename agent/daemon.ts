@@ -5,6 +5,7 @@
  * once every component stopped, with a timer that forces the exit if a stop hangs); SIGHUP
  * re-reads the agent and web configs, and a bad one keeps the running one.
  */
+import { daemonCapabilities, missingCapabilities, missingForDaemon } from "./capabilities.js";
 import { type AgentConfig, defaultAgentConfig, loadAgentConfig } from "./config/agent-config.js";
 import type { AgentOptions } from "./config/flags.js";
 import { formatListenAddress } from "./config/listen-address.js";
@@ -57,12 +58,9 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     ? systemdListeners()
     : options.listenAddresses.map((address) => ({ kind: "address", address }));
   if (options.systemdSocket) log.info("listening on systemd activated listeners instead of port listeners");
-  if (process.geteuid?.() !== 0) {
-    throw new OperatorError(
-      // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
-      "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): run it with sudo; `vrf-agent check` says more",
-    );
-  }
+  const missing = await missingCapabilities(daemonCapabilities);
+  // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
+  if (missing.length > 0) throw new OperatorError(`${missingForDaemon(missing)}; \`vrf-agent check\` says more`);
   const addon = loadNative();
 
   const stack: Stoppable[] = [];

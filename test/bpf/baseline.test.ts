@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../agent/project-root.js";
+import { projectRoot } from "../../agent/artifacts.js";
 import { tcActUnspec, testRunObject } from "../support/bpftool.js";
 import { udp4Frame } from "../support/frames.js";
 

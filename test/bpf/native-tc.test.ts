@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../agent/artifacts.js";
 import { loadNative, type TcAttachMode, type TcLink } from "../../agent/native.js";
-import { projectRoot } from "../../agent/project-root.js";
 import { bpfErrorOf, counterTotals, fixtureLoader, fixtureObject, linkIds } from "../support/native-fixture.js";
 import { type VethPair, vethPair } from "../support/veth.js";
 

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../agent/project-root.js";
+import { projectRoot } from "../../agent/artifacts.js";
 import { delta, snmpCounters } from "../../lab/counters.js";
 import { Lab } from "../../lab/lab.js";
 import { addLeak, applyTopology, ping, removeLeak, sendUnreachable, udpBurst } from "../../lab/scenarios.js";

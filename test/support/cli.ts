@@ -20,6 +20,8 @@ export function assertBuilt(): void {
 export interface RunOptions {
   /** Run as user 65534 (the caller checked it can). */
   nobody?: boolean;
+  /** With `nobody`: these capabilities ambient (setpriv's form, e.g. "+bpf,+perfmon"). */
+  caps?: string;
   /** Added to the environment; a key set to undefined is removed from it. */
   env?: Record<string, string | undefined>;
   timeout?: number;
@@ -28,7 +30,8 @@ export interface RunOptions {
 /** Runs the built CLI; it never rejects, the result says how it ended. */
 export function vrfAgent(args: string[], options: RunOptions = {}) {
   const argv = [process.execPath, cli, ...args];
-  const [file = "", ...rest] = options.nobody ? ["setpriv", ...nobody, ...argv] : argv;
+  const caps = options.caps ? [`--inh-caps=${options.caps}`, `--ambient-caps=${options.caps}`] : [];
+  const [file = "", ...rest] = options.nobody ? ["setpriv", ...nobody, ...caps, ...argv] : argv;
   // NO_COLOR: `check` and `status` colour their output when they think they may.
   const env = { NO_COLOR: "1", ...options.env };
   return execa(file, rest, { reject: false, stripFinalNewline: false, env, timeout: options.timeout ?? 30_000 });

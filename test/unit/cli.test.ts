@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BuildInfo } from "../../agent/version.js";
 import { assertBuilt, nobody, projectRoot, theLine, vrfAgent, vrfAgentInTerminal } from "../support/cli.js";
 import { makePki } from "../support/pki.js";
 
@@ -55,13 +56,17 @@ describe("the vrf-agent command on bad input", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("refuses to run without root and says to use sudo", async ({ skip }) => {
+  it("refuses to run without its capabilities and names each one missing", async ({ skip }) => {
     if (asNobody) skip(asNobody);
     const result = await vrfAgent([], { nobody: true });
     expect(result.exitCode).toBe(1);
     const line = theLine(result.stderr);
-    expect(line).toMatch(/root/);
-    expect(line).toMatch(/sudo/);
+    expect(line).toMatch(
+      /^vrf-agent: missing CAP_BPF \(.+\), CAP_NET_ADMIN \(.+\), CAP_PERFMON \(.+\): run it as root/,
+    );
+    // Given the others, only the one it lacks is named.
+    const some = await vrfAgent([], { nobody: true, caps: "+bpf,+perfmon" });
+    expect(theLine(some.stderr)).toMatch(/^vrf-agent: missing CAP_NET_ADMIN \(to attach the tc hooks\): /);
   });
 
   it.each([
@@ -137,7 +142,7 @@ describe("the vrf-agent command on bad input", () => {
       await writeFile(file, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
       const result = await vrfAgent([`--web.config.file=${file}`], { nobody: root });
       expect(result.exitCode).toBe(1);
-      expect(theLine(result.stderr)).toMatch(/^vrf-agent: needs root/);
+      expect(theLine(result.stderr)).toMatch(/^vrf-agent: missing CAP_BPF/);
       expect(result.stderr).toContain(
         `level=warn msg="tls_server_config.key_file ${pki.serverKey} is readable by every user of this host (mode 0644): chmod o-r it" component=web`,
       );
@@ -252,10 +257,21 @@ describe("the vrf-agent command on bad input", () => {
     expect(result.stdout).toContain("--web.listen-address");
   });
 
-  it("prints the package's version for --version, on one line", async () => {
+  it("prints the version and the build details for --version, as node_exporter does", async () => {
     const result = await vrfAgent(["--version"]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(`vrf-agent version ${version}\n`);
+    const built = JSON.parse(await readFile(join(projectRoot, "build", "build-info.json"), "utf8")) as BuildInfo;
+    expect(built.revision).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    expect(result.stdout).toBe(
+      [
+        `vrf-agent, version ${version} (branch: ${built.branch}, revision: ${built.revision})`,
+        `  build user:       ${built.user}`,
+        `  build date:       ${built.date}`,
+        `  node version:     ${process.version}`,
+        "  platform:         linux/amd64",
+        "",
+      ].join("\n"),
+    );
     expect(result.stderr).toBe("");
   });
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `vrf-agent` command: the daemon by default, and `status`, `check`, `cleanup`, `inventory`. It only
  * routes: each command lives in its own module. Every failure, whichever command it comes from,

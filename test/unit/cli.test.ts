@@ -300,6 +300,26 @@ describe("the vrf-agent command on bad input", () => {
     expect(await leftovers()).toEqual(before);
   });
 
+  it("validates the config files given to check, as the daemon would read them, without starting", async () => {
+    const good = join(dir, "check-good.yml");
+    const bad = join(dir, "check-bad.yml");
+    const badWeb = join(dir, "check-bad-web.yml");
+    await writeFile(good, "expected_cross_vrf:\n  - from: green\n    to: blue\n");
+    await writeFile(bad, "expected_cross_vrf:\n  - from: green\n");
+    await writeFile(badWeb, "basic_auth_users:\n  alice: not-a-hash\n");
+    const passing = await vrfAgent(["check", `--config.file=${good}`]);
+    expect(passing.stdout).toMatch(new RegExp(`^ok +agent config {2,}${good} is valid$`, "m"));
+    const failing = await vrfAgent(["check", `--config.file=${bad}`, `--web.config.file=${badWeb}`]);
+    expect(failing.exitCode).toBe(1);
+    expect(failing.stdout).toMatch(
+      new RegExp(`^FAIL +agent config {2,}${bad}:2:5: expected_cross_vrf\\[0\\]\\.to: `, "m"),
+    );
+    expect(failing.stdout).toMatch(new RegExp(`^FAIL +web config {2,}${badWeb}:2:10: basic_auth_users\\.alice: `, "m"));
+    expect(failing.stdout).toMatch(/^The agent cannot run here/m);
+    // Nothing was started: no listener, no pin folder of its own.
+    expect(failing.stderr).toBe("");
+  });
+
   it("colours check's verdicts on a terminal, and never with NO_COLOR set or into a pipe", async ({ skip }) => {
     if (!root) skip("check as another user fails its privileges line by design");
     const colourable = { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: "xterm-256color" };

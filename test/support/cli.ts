@@ -3,6 +3,7 @@
  * process, the way an operator meets it, and the one line on stderr its every refusal must be.
  */
 import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -12,6 +13,25 @@ export const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const cli = join(projectRoot, "dist", "agent", "cli.js");
 /** setpriv's arguments that make a command run as nobody (65534) with no groups. */
 export const nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+
+/** Listens on a port of 127.0.0.1 the kernel picks, and says which. */
+export async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on: one the kernel just handed out and took back. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 export function assertBuilt(): void {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build:ts first`);

@@ -6,13 +6,22 @@
  */
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BuildInfo } from "../../agent/version.js";
-import { assertBuilt, nobody, projectRoot, theLine, vrfAgent, vrfAgentInTerminal } from "../support/cli.js";
+import {
+  assertBuilt,
+  closedPort,
+  listen,
+  nobody,
+  projectRoot,
+  theLine,
+  vrfAgent,
+  vrfAgentInTerminal,
+} from "../support/cli.js";
 import { makePki } from "../support/pki.js";
 
 const { version } = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string };
@@ -26,24 +35,6 @@ const asNobody = root
       return r.failed ? `nobody cannot run ${process.execPath}: ${r.stderr.trim() || r.message}` : undefined;
     })
   : "the test does not run as root, so it cannot switch to another user";
-
-/** A TCP port on 127.0.0.1 that nothing listens on: one the kernel just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
-}
 
 describe("the vrf-agent command on bad input", () => {
   let dir: string;

@@ -20,6 +20,7 @@ import { NamespaceWatchers } from "./namespace-watchers.js";
 import { loadNative } from "./native.js";
 import { OperatorError, oneLine } from "./operator-error.js";
 import { claimPinRoot, watchPins } from "./pin-root.js";
+import { startupFields } from "./startup-line.js";
 import { startTracing } from "./tracing/sdk.js";
 import { version } from "./version.js";
 
@@ -156,12 +157,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       initial,
     );
     await started({ name: "datapath", stop: () => core.stop() });
-    log.info("datapath ready", {
-      vrfs: initial.vrfs.length,
-      families: core.datapath.status
-        .map((s) => `${s.family}=${s.loaded ? "loaded" : s.disabled ? "disabled" : "unavailable"}`)
-        .join(","),
-    });
+    log.info("datapath ready", startupFields(core, options, initial.vrfs.length));
     const pins = watchPins(pinRoot.path, pinCheckMs, (missing) => {
       core.state.pinsMissing = missing.length;
       if (missing.length > 0) {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -230,7 +230,13 @@ describe("the vrf-agent command on bad input", () => {
       expect(theLine(result.stderr)).toBe(`vrf-agent: cannot listen on 127.0.0.1:${port}: address in use`);
       // It did get that far: the datapath was up (with no VRF on this host, no hook to attach)
       // and was stopped again before the exit.
-      expect(result.stderr).toMatch(/msg="datapath ready" vrfs=0 /);
+      // The one startup line says which build runs where, attached how, with what room and configs.
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `msg="datapath ready" version=${version} revision=[0-9a-f]{40}\\S* kernel=${release().replaceAll(".", "\\.")} ` +
+            'libbpf=\\d+\\.\\d+ attach_mode=tcx vrf_slots=256 interface_slots=4096 config_file="" web_config_file="" vrfs=0 ',
+        ),
+      );
       expect(result.stderr).toMatch(/msg=stopping reason="start failed"/);
       expect((await stat(pinPath)).isDirectory()).toBe(true);
     } finally {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run package`: build/package/vrf-agent_<version>_amd64.deb from this checkout's build, made
-# by debhelper from debian/ with the payload staged here; prints the package's path last.
+# by debhelper from debian/ with the payload staged here, then the Debian root and the container
+# image made with it (scripts/package-root.sh); prints the package's path last.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -57,4 +58,5 @@ find "$payload/node_modules" -name .npmignore -delete
 deb=$out/vrf-agent_${version}_amd64.deb
 rm -f "$out"/*.buildinfo "$out"/*.changes
 rm -rf "$stage"
+bash scripts/package-root.sh "$deb"
 echo "$root/$deb"

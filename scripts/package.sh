@@ -6,9 +6,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
-npm run build >/dev/null
-version=$(node_modules/.bin/node -p 'require("./package.json").version')
 out=build/package
+mkdir -p "$out"
+# The build's own chatter (node-gyp's) is kept for when it fails.
+npm run build >"$out/npm-build.log" 2>&1 || {
+  tail -30 "$out/npm-build.log" >&2
+  echo "package: npm run build failed; the whole log is $out/npm-build.log" >&2
+  exit 1
+}
+version=$(node_modules/.bin/node -p 'require("./package.json").version')
 stage=$out/stage
 rm -rf "$stage" && mkdir -p "$stage/payload"
 cp -r debian "$stage/debian"
@@ -39,9 +45,9 @@ rm "$payload/package-lock.json"
 # `#!/usr/bin/env node` would name a node this package does not depend on), examples, tests,
 # and npm's ignore files.
 (cd "$payload" && "$root/node_modules/.bin/node" -e '
-  const { readFileSync, rmSync } = require("node:fs");
+  const { globSync, readFileSync, rmSync } = require("node:fs");
   const { dirname, join } = require("node:path");
-  for (const manifest of require("node:fs").globSync("node_modules/{*,@*/*}/package.json")) {
+  for (const manifest of globSync("node_modules/{*,@*/*}/package.json")) {
     const { bin } = JSON.parse(readFileSync(manifest, "utf8"));
     for (const file of typeof bin === "string" ? [bin] : Object.values(bin ?? {}))
       rmSync(join(dirname(manifest), file), { force: true });
@@ -50,9 +56,9 @@ rm -rf "$payload/node_modules/.bin"
 find "$payload/node_modules" \( -name examples -o -name test \) -type d -prune -exec rm -rf {} +
 find "$payload/node_modules" -name .npmignore -delete
 
-(cd "$stage" && dpkg-buildpackage -b -us -uc --no-check-builddeps >"$root/$out/build.log" 2>&1) || {
-  tail -30 "$out/build.log" >&2
-  echo "package: dpkg-buildpackage failed; the whole log is $out/build.log" >&2
+(cd "$stage" && dpkg-buildpackage -b -us -uc --no-check-builddeps >"$root/$out/dpkg-buildpackage.log" 2>&1) || {
+  tail -30 "$out/dpkg-buildpackage.log" >&2
+  echo "package: dpkg-buildpackage failed; the whole log is $out/dpkg-buildpackage.log" >&2
   exit 1
 }
 deb=$out/vrf-agent_${version}_amd64.deb

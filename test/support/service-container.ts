@@ -6,6 +6,7 @@
  * tmpfs over it (--volatile=overlay), so `apt purge` inside can be checked and leaves no trace.
  */
 
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -75,6 +76,9 @@ export class ServiceContainer {
    * services get no more than their units give them), and nspawn's own seccomp filter lets bpf(2) through.
    */
   static async boot(runner: Runner, options: { machine: string; bpffs: string }): Promise<ServiceContainer> {
+    if (!existsSync(join(packageRoot, "usr/bin/vrf-agent"))) {
+      throw new Error(`${packageRoot} has no installed vrf-agent: run npm run package first`);
+    }
     const capabilities = (await unitDirective("CapabilityBoundingSet")).split(" ").join(",");
     await runner.spawn(options.machine, [
       "systemd-nspawn",

@@ -18,6 +18,16 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      // The .deb of `npm run package`, its root and image; root, and one container at a time.
+      {
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
       // Not in `npm test`: timings are asserted here only, on a quiet machine (npm run bench:datapath).
       { test: { name: "bench", include: ["bench/**/*.bench.test.ts"], testTimeout: 300_000 } },
     ],

@@ -4,16 +4,17 @@
  * guessing from version numbers.
  */
 import { randomUUID } from "node:crypto";
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, mkdir, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { missingCapabilities } from "./capabilities.js";
+import { bpfObjectPath } from "./artifacts.js";
+import { daemonCapabilities, missingCapabilities, missingForDaemon } from "./capabilities.js";
+import { loadAgentConfig } from "./config/agent-config.js";
+import { loadWebConfig } from "./config/web-config.js";
 import { explainLoadFailure, hookFamilies } from "./datapath/datapath.js";
 import type { NativeAddon } from "./native.js";
 import { oneLine } from "./operator-error.js";
 import { bpffsMountPoint, nearestExisting, onBpffs, pinPathProblem } from "./pin-root.js";
-import { projectRoot } from "./project-root.js";
 
 export type Verdict = "ok" | "degraded" | "fail";
 
@@ -24,10 +25,10 @@ export interface CheckResult {
 }
 
 async function privileges(): Promise<CheckResult> {
-  const missing = await missingCapabilities(["CAP_BPF", "CAP_NET_ADMIN", "CAP_PERFMON"]);
+  const missing = await missingCapabilities(daemonCapabilities);
   return missing.length === 0
-    ? { name: "privileges", verdict: "ok", detail: "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON are effective" }
-    : { name: "privileges", verdict: "fail", detail: `missing ${missing.join(", ")}: run as root (sudo vrf-agent)` };
+    ? { name: "privileges", verdict: "ok", detail: `${daemonCapabilities.join(", ")} are effective` }
+    : { name: "privileges", verdict: "fail", detail: missingForDaemon(missing) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -60,8 +61,11 @@ async function bpffs(pinPath: string): Promise<CheckResult> {
           detail: `not mounted at ${bpffsMountPoint}, and mounting it needs CAP_SYS_ADMIN: mount -t bpf bpf ${bpffsMountPoint}`,
         };
   }
-  const writable = await access(await nearestExisting(pinPath), constants.W_OK | constants.X_OK).then(
-    () => undefined,
+  // Tried, not asked with access(2): that judges by the real uid and ignores ambient capabilities,
+  // the way the systemd unit's user reaches a folder under a bpffs that root mounted 0700.
+  const probe = join(await nearestExisting(pinPath), `vrf-agent-check-${randomUUID().slice(0, 8)}`);
+  const writable = await mkdir(probe).then(
+    () => rmdir(probe),
     (error: unknown) => oneLine(error).message,
   );
   return writable === undefined
@@ -110,7 +114,7 @@ function tcMode(addon: NativeAddon): CheckResult {
 }
 
 async function hookFamily(addon: NativeAddon, family: string): Promise<CheckResult> {
-  const file = join(projectRoot, "build", "bpf", `${family}.bpf.o`);
+  const file = bpfObjectPath(family);
   if (!(await exists(file)))
     return { name: `${family} hooks`, verdict: "fail", detail: `${file} is missing: run npm run build` };
   // Loaded without pins: the trial needs no bpffs and leaves nothing there.
@@ -127,6 +131,36 @@ async function hookFamily(addon: NativeAddon, family: string): Promise<CheckResu
   } finally {
     object.close();
   }
+}
+
+export interface ConfigFiles {
+  configFile?: string;
+  webConfigFile?: string;
+}
+
+/**
+ * The config files, read exactly as the daemon reads them at start and on SIGHUP: a file that
+ * passes here starts (or reloads) the agent; one that fails says what the daemon would say.
+ */
+export async function checkConfigs(files: ConfigFiles): Promise<CheckResult[]> {
+  /** `load` answers the file's notes: settings accepted but not honoured, or unsafe. */
+  const check = async (name: string, file: string, load: (file: string) => Promise<string[]>) => {
+    try {
+      const notes = await load(file);
+      const detail = [`${file} is valid`, ...notes].join("; ");
+      return { name, verdict: notes.length > 0 ? "degraded" : "ok", detail } satisfies CheckResult;
+    } catch (error) {
+      return { name, verdict: "fail", detail: oneLine(error).message } satisfies CheckResult;
+    }
+  };
+  return Promise.all([
+    ...(files.configFile
+      ? [check("agent config", files.configFile, (file) => loadAgentConfig(file).then(() => []))]
+      : []),
+    ...(files.webConfigFile
+      ? [check("web config", files.webConfigFile, (file) => loadWebConfig(file).then((web) => web.notes))]
+      : []),
+  ]);
 }
 
 export async function runChecks(addon: NativeAddon, pinPath: string): Promise<CheckResult[]> {

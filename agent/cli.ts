@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `vrf-agent` command: the daemon by default, and `status`, `check`, `cleanup`, `inventory`. It only
  * routes: each command lives in its own module. Every failure, whichever command it comes from,
@@ -12,7 +11,7 @@ import { parseFlags } from "./config/flags.js";
 import { serve } from "./daemon.js";
 import { Logger } from "./log/logger.js";
 import { oneLine } from "./operator-error.js";
-import { version } from "./version.js";
+import { versionText } from "./version.js";
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   status: runStatusCommand,
@@ -32,7 +31,7 @@ Run "vrf-agent <command> --help" for a command's flags.
 `;
 
 async function runDaemon(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, { name: "vrf-agent", version });
+  const parsed = parseFlags(argv, { name: "vrf-agent", versionText: versionText("vrf-agent") });
   if (parsed.kind === "error") {
     process.stderr.write(`vrf-agent: ${parsed.message}\n`);
     return 2;

@@ -3,14 +3,13 @@
  * for the daemon and for the tests that drive it with inventories of their own.
  */
 import { release } from "node:os";
-import { join } from "node:path";
+import { bpfObjectsDir } from "./artifacts.js";
 import { Datapath, explainLoadFailure, hookFamilies, type TcMode } from "./datapath/datapath.js";
 import { dropReasonNames } from "./datapath/drop-reasons.js";
 import type { Inventory } from "./inventory/types.js";
 import { createMetrics, type Metrics, type MetricsOptions } from "./metrics/registry.js";
 import type { NativeAddon } from "./native.js";
 import { OperatorError } from "./operator-error.js";
-import { projectRoot } from "./project-root.js";
 import { type ReconcileOutcome, Reconciler } from "./reconcile/reconciler.js";
 import { AgentState } from "./state.js";
 import { version } from "./version.js";
@@ -53,7 +52,7 @@ export async function startCore(options: CoreOptions, initial: Inventory): Promi
   // fentry); what failed is said once below, in words an operator can act on.
   addon.setLogger((_level, message) => log("debug", message.trimEnd(), { component: "libbpf" }));
   const datapath = new Datapath(addon, {
-    objectsDir: options.objectsDir ?? join(projectRoot, "build", "bpf"),
+    objectsDir: options.objectsDir ?? bpfObjectsDir,
     pinRoot: options.pinRoot,
     families: hookFamilies.filter((family) => family === "traffic" || (options.hooks?.[family] ?? true)),
     ...(options.maxEntries && { maxEntries: options.maxEntries }),

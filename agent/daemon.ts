@@ -5,6 +5,7 @@
  * once every component stopped, with a timer that forces the exit if a stop hangs); SIGHUP
  * re-reads the agent and web configs, and a bad one keeps the running one.
  */
+import { daemonCapabilities, missingCapabilities, missingForDaemon } from "./capabilities.js";
 import { type AgentConfig, defaultAgentConfig, loadAgentConfig } from "./config/agent-config.js";
 import type { AgentOptions } from "./config/flags.js";
 import { formatListenAddress } from "./config/listen-address.js";
@@ -19,6 +20,7 @@ import { NamespaceWatchers } from "./namespace-watchers.js";
 import { loadNative } from "./native.js";
 import { OperatorError, oneLine } from "./operator-error.js";
 import { claimPinRoot, watchPins } from "./pin-root.js";
+import { startupFields } from "./startup-line.js";
 import { startTracing } from "./tracing/sdk.js";
 import { version } from "./version.js";
 
@@ -57,12 +59,9 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
     ? systemdListeners()
     : options.listenAddresses.map((address) => ({ kind: "address", address }));
   if (options.systemdSocket) log.info("listening on systemd activated listeners instead of port listeners");
-  if (process.geteuid?.() !== 0) {
-    throw new OperatorError(
-      // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
-      "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): run it with sudo; `vrf-agent check` says more",
-    );
-  }
+  const missing = await missingCapabilities(daemonCapabilities);
+  // The CLI prefixes "vrf-agent: ", so the message does not name the program again.
+  if (missing.length > 0) throw new OperatorError(`${missingForDaemon(missing)}; \`vrf-agent check\` says more`);
   const addon = loadNative();
 
   const stack: Stoppable[] = [];
@@ -158,12 +157,7 @@ export async function serve(options: AgentOptions, log: Logger): Promise<number>
       initial,
     );
     await started({ name: "datapath", stop: () => core.stop() });
-    log.info("datapath ready", {
-      vrfs: initial.vrfs.length,
-      families: core.datapath.status
-        .map((s) => `${s.family}=${s.loaded ? "loaded" : s.disabled ? "disabled" : "unavailable"}`)
-        .join(","),
-    });
+    log.info("datapath ready", startupFields(core, options, initial.vrfs.length));
     const pins = watchPins(pinRoot.path, pinCheckMs, (missing) => {
       core.state.pinsMissing = missing.length;
       if (missing.length > 0) {

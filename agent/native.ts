@@ -1,10 +1,9 @@
 /** Loads the C++ addon in native/, which is the agent's only way into libbpf. */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { addonPath } from "./artifacts.js";
 import type { KernelView, Vrf } from "./inventory/types.js";
 import { OperatorError } from "./operator-error.js";
-import { projectRoot } from "./project-root.js";
 
 export type LibbpfLogLevel = "warn" | "info" | "debug";
 
@@ -307,8 +306,6 @@ export interface NativeAddon {
   InventoryWatch: new (options: InventoryWatchOptions) => NativeInventoryWatch;
 }
 
-const addonRelativePath = join("native", "build", "Release", "vrf_agent_native.node");
-
 const addonFunctions = [
   "libbpfVersion",
   "tcxSupported",
@@ -328,7 +325,6 @@ function isNativeAddon(value: unknown): value is NativeAddon {
 }
 
 export function loadNative(): NativeAddon {
-  const addonPath = join(projectRoot, addonRelativePath);
   // Checked up front so a missing build gets an actionable message, not
   // require()'s generic "Cannot find module".
   if (!existsSync(addonPath)) {

@@ -12,6 +12,15 @@ export const agentUrl = (lab: Lab, path = "/metrics", scheme = "http") =>
   `${scheme}://127.0.0.1:${lab.hostPort(agentPort)}${path}`;
 
 /**
+ * The agent's command as this checkout runs it: this Node.js (24) by absolute path, since the
+ * `node` on a shell's PATH may be the system's older one. The guest sees the same paths.
+ */
+export const agentCommand = [process.execPath, `${projectRoot}/dist/agent/cli.js`];
+
+/** `vrf-agent status` against the lab's agent, as one line an operator can paste into a shell. */
+export const statusCommand = (url: string) => [...agentCommand, "status", "--url", url].join(" ");
+
+/**
  * Starts `vrf-agent` in the guest with extra flags and waits until `ready` answers: 200, or 401
  * when basic auth guards it (up, and the caller has the credentials). Its log is agent.log in
  * the run's output folder.
@@ -23,12 +32,7 @@ export async function startAgent(
   /** Long enough for the seed topology under TCG; a benchmark's thousands of hooks take longer. */
   readyWithinMs = 90_000,
 ): Promise<void> {
-  await lab.spawn("agent", [
-    process.execPath,
-    `${projectRoot}/dist/agent/cli.js`,
-    `--web.listen-address=:${agentPort}`,
-    ...flags,
-  ]);
+  await lab.spawn("agent", [...agentCommand, `--web.listen-address=:${agentPort}`, ...flags]);
   const deadline = Date.now() + readyWithinMs;
   while (Date.now() < deadline) {
     const status = await ready().then(

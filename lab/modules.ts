@@ -11,6 +11,8 @@ export const guestModules = [
   "vrf",
   "sch_ingress",
   "cls_bpf",
+  // systemd-nspawn --volatile=overlay, which boots the package's root over the read-only share.
+  "overlay",
 ] as const;
 
 /** modules.dep as a map from a module's relative path to the paths it depends on. */

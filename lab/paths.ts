@@ -1,6 +1,6 @@
 /** Where the lab keeps what it downloads and builds, and where each run writes. All git-ignored. */
 import { join } from "node:path";
-import { projectRoot } from "../agent/project-root.js";
+import { projectRoot } from "../agent/artifacts.js";
 
 export { projectRoot };
 

@@ -8,12 +8,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # zlib1g-dev, pkg-config, make, g++ and python3 build native/ (node-gyp); bpftool drives BPF_PROG_TEST_RUN in tests; iproute2,
 # iputils-ping and procps are what the agent and the lab run; kmod's depmod indexes the lab
 # kernel's modules; qemu-system-x86, busybox-static and cpio boot the lab; prometheus brings
-# the server and promtool that check the dashboards and rules; openssl makes the TLS tests' certificates.
+# the server and promtool that check the dashboards and rules; openssl makes the TLS tests' certificates;
+# debhelper (with dpkg-dev) builds the .deb, lintian checks it, mmdebstrap makes the clean Debian
+# root it is installed in, systemd-container's nspawn boots that root to run the unit as systemd
+# does, podman (with runc: crun refuses this host's hybrid cgroups) runs its image.
 packages=(
   clang llvm libbpf-dev libmnl-dev libelf-dev zlib1g-dev pkg-config make g++ python3
   bpftool iproute2 iputils-ping procps kmod
   qemu-system-x86 busybox-static cpio
   prometheus openssl
+  debhelper lintian mmdebstrap systemd-container podman runc
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,5 +1,5 @@
 /** `vrf-agent check`: one line per capability the agent needs, and what follows from it. */
-import { runChecks, type Verdict } from "../check.js";
+import { checkConfigs, runChecks, type Verdict } from "../check.js";
 import { loadNative } from "../native.js";
 import { type Colours, coloursFor } from "./colours.js";
 import { Command, parseCommand, pinPathOption, usage } from "./options.js";
@@ -12,11 +12,21 @@ const marks = (pc: Colours): Record<Verdict, string> => ({
 
 export async function runCheckCommand(argv: string[]): Promise<number> {
   const program = pinPathOption(
-    new Command("vrf-agent check").description("Says what works on this machine and what will not."),
+    new Command("vrf-agent check")
+      .description("Says what works on this machine and what will not, and whether the config files given are valid.")
+      .option("--config.file <path>", "an agent config to validate, as the daemon would read it")
+      .option("--web.config.file <path>", "a web config to validate, with the certificates and keys it names"),
   );
-  const parsed = parseCommand<{ "bpf.pinPath": string }>(program, argv);
+  const parsed = parseCommand<{ "bpf.pinPath": string; "config.file"?: string; "web.config.file"?: string }>(
+    program,
+    argv,
+  );
   if (!parsed.ok) return usage(parsed);
-  const results = await runChecks(loadNative(), parsed.options["bpf.pinPath"]);
+  const { "config.file": configFile, "web.config.file": webConfigFile } = parsed.options;
+  const results = [
+    ...(await checkConfigs({ ...(configFile && { configFile }), ...(webConfigFile && { webConfigFile }) })),
+    ...(await runChecks(loadNative(), parsed.options["bpf.pinPath"])),
+  ];
   const mark = marks(coloursFor(process.stdout));
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) process.stdout.write(`${mark[r.verdict]}  ${r.name.padEnd(width)}  ${r.detail}\n`);

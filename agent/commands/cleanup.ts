@@ -7,20 +7,20 @@
 import { readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { bpfObjectPath } from "../artifacts.js";
 import { missingCapabilities } from "../capabilities.js";
 import { hookFamilies } from "../datapath/datapath.js";
 import { removeLeftoverFilters } from "../datapath/leftover-filters.js";
 import { loadNative, type NativeAddon } from "../native.js";
 import { OperatorError } from "../operator-error.js";
 import { pinPathProblem, pinRootInUse } from "../pin-root.js";
-import { projectRoot } from "../project-root.js";
 import { Command, parseCommand, pinPathOption, usage } from "./options.js";
 
 /** The names the agent's objects pin under a root: read from the objects, so none is forgotten. */
 function ownPins(addon: NativeAddon): Set<string> {
   const names = new Set<string>();
   for (const family of hookFamilies) {
-    const object = new addon.BpfObject(join(projectRoot, "build", "bpf", `${family}.bpf.o`), { pinRoot: "/" });
+    const object = new addon.BpfObject(bpfObjectPath(family), { pinRoot: "/" });
     try {
       for (const name of object.pinnedMapNames()) names.add(name);
     } finally {

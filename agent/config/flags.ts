@@ -63,13 +63,14 @@ export type FlagsResult =
 
 export interface ProgramInfo {
   name: string;
-  version: string;
+  /** What `--version` prints (agent/version.ts words it). */
+  versionText: string;
 }
 
 /** Parses the user's arguments (`process.argv.slice(2)`), never throwing for bad input. */
 export function parseFlags(
   argv: readonly string[],
-  program: ProgramInfo = { name: "vrf-agent", version: "" },
+  program: ProgramInfo = { name: "vrf-agent", versionText: "" },
 ): FlagsResult {
   let output = "";
   // A fresh Command each call: commander keeps parsed values on the instance.
@@ -82,7 +83,7 @@ export function parseFlags(
       writeErr: () => {},
     })
     .configureHelp({ helpWidth: 100 })
-    .version(`${program.name} version ${program.version}`, "--version", "print the version and exit")
+    .version(program.versionText.trimEnd(), "--version", "print the version and build details, and exit")
     .addOption(
       new Option(
         "--web.listen-address <address>",

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { projectRoot } from "../../agent/project-root.js";
+import { projectRoot } from "../../agent/artifacts.js";
 import { generatedFiles } from "./outputs.js";
 
 const files = generatedFiles();

@@ -2,7 +2,7 @@
  * `npm run lab`: the lab guest with the seed topology, steady mixed traffic and the agent
  * running inside it, its /metrics forwarded to the host, until Ctrl-C.
  */
-import { agentPort, agentUrl, startAgent } from "../agent.js";
+import { agentPort, agentUrl, startAgent, statusCommand } from "../agent.js";
 import { Lab } from "../lab.js";
 import { applyTopology, startSteadyTraffic } from "../scenarios.js";
 import { seedTopology } from "../topology.js";
@@ -36,7 +36,7 @@ runCli(async () => {
   say("starting vrf-agent in the guest");
   await startAgent(lab);
   say(`metrics: ${agentUrl(lab)}`);
-  say(`the operator's view: node dist/agent/cli.js status --url ${agentUrl(lab)}`);
+  say(`the operator's view: ${statusCommand(agentUrl(lab))}`);
   say(`guest output (agent.log, traffic logs): ${lab.outDir}`);
   say("Ctrl-C stops the lab");
   const ended = await lab.stopped;

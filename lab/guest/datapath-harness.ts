@@ -11,10 +11,10 @@ import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
+import { bpfObjectsDir } from "../../agent/artifacts.js";
 import { Datapath, type TcHooks } from "../../agent/datapath/datapath.js";
 import { dropReasonName, dropReasonNames } from "../../agent/datapath/drop-reasons.js";
 import { loadNative } from "../../agent/native.js";
-import { projectRoot } from "../../agent/project-root.js";
 
 interface IpLink {
   ifindex: number;
@@ -43,7 +43,7 @@ const ipLinks = async (...args: string[]) =>
 const addon = loadNative();
 const pinRoot = `/sys/fs/bpf/vrf-agent-lab-${name}`;
 const datapath = new Datapath(addon, {
-  objectsDir: join(projectRoot, "build", "bpf"),
+  objectsDir: bpfObjectsDir,
   pinRoot,
   maxEntries,
 });

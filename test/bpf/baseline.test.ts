@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../agent/project-root.js";
+import { bpfObjectPath } from "../../agent/artifacts.js";
 import { tcActUnspec, testRunObject } from "../support/bpftool.js";
 import { udp4Frame } from "../support/frames.js";
 
@@ -19,7 +19,7 @@ describe("the baseline tc program on this host's kernel", () => {
   it("passes the verifier and lets the packet through untouched (TC_ACT_UNSPEC)", async () => {
     const frame = join(dir, "udp4.bin");
     await writeFile(frame, udp4Frame());
-    const result = await testRunObject(run, join(projectRoot, "build", "bpf", "baseline.bpf.o"), frame, 1000);
+    const result = await testRunObject(run, bpfObjectPath("baseline"), frame, 1000);
     expect(result.retval).toBe(tcActUnspec);
   });
 });

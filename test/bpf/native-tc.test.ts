@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { addonPath } from "../../agent/artifacts.js";
 import { loadNative, type TcAttachMode, type TcLink } from "../../agent/native.js";
-import { projectRoot } from "../../agent/project-root.js";
 import { bpfErrorOf, counterTotals, fixtureLoader, fixtureObject, linkIds } from "../support/native-fixture.js";
 import { type VethPair, vethPair } from "../support/veth.js";
 
@@ -196,7 +196,6 @@ describe("environment teardown", () => {
   // A worker thread is a Node environment of its own: its own addon state, and a cleanup hook
   // that must detach what the worker left attached when the worker ends.
   it("detaches what a worker thread left attached when the worker ends", async () => {
-    const addonPath = join(projectRoot, "native", "build", "Release", "vrf_agent_native.node");
     const worker = new Worker(
       `
       const { parentPort, workerData } = require("node:worker_threads");

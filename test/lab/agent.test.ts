@@ -17,20 +17,16 @@ import { Lab } from "../../lab/lab.js";
 import {
   addLeak,
   applyTopology,
-  ping,
   removeLeak,
   removeUnreachableDefault,
   sendUnreachable,
   udpBurst,
 } from "../../lab/scenarios.js";
 import { members, peerNamespace, seedTopology, unreachableDefaultMetric } from "../../lab/topology.js";
-import { consistentScrape, scrape } from "../support/lab-agent.js";
+import { burstCounts, delta, ourFilters, scrape, watchedDevices } from "../support/lab-agent.js";
 import { makePki, type Pki } from "../support/pki.js";
 
-const memberNames = members(seedTopology).map(({ member }) => member.name);
-const watched = seedTopology.vrfs.length + memberNames.length;
-const delta = (a: Sample[], b: Sample[], name: string, labels: Record<string, string>) =>
-  total(b, name, labels) - total(a, name, labels);
+const watched = watchedDevices.length;
 
 /** Scrapes until `done` holds, for changes the agent learns of through rtnetlink notifications. */
 async function until(lab: Lab, done: (samples: Sample[]) => boolean, timeoutMs = 30_000): Promise<number> {
@@ -72,28 +68,9 @@ describe("the agent in the lab guest", () => {
   });
 
   it("counts per VRF exactly what its members' kernel counters say over a known burst", async () => {
-    const a = await consistentScrape(lab, memberNames);
-    expect((await udpBurst(lab, { from: "eth1", to: "10.2.1.2", count: 150 })).sent).toBe(150);
-    expect((await ping(lab, { from: "eth3", family: "ipv6", count: 3 })).received).toBe(3);
-    const b = await consistentScrape(lab, memberNames);
-    const kernel = (name: string, i: number) => (b.kernel[name]?.[i] ?? 0) - (a.kernel[name]?.[i] ?? 0);
-    for (const vrf of seedTopology.vrfs) {
-      const names = vrf.members.map((m) => m.name);
-      const sum = (i: number) => names.reduce((s, n) => s + kernel(n, i), 0);
-      const labels = { vrf: vrf.name };
-      expect(
-        [
-          delta(a.samples, b.samples, "vrf_receive_packets_total", labels),
-          delta(a.samples, b.samples, "vrf_transmit_packets_total", labels),
-          delta(a.samples, b.samples, "vrf_receive_bytes_total", labels),
-          delta(a.samples, b.samples, "vrf_transmit_bytes_total", labels),
-        ],
-        vrf.name,
-      ).toEqual([sum(0), sum(1), sum(2), sum(3)]);
-    }
-    expect(
-      delta(a.samples, b.samples, "vrf_receive_packets_total", { vrf: "red", family: "ipv4" }),
-    ).toBeGreaterThanOrEqual(150);
+    const { agent, kernel, redIpv4 } = await burstCounts(lab);
+    expect(agent).toEqual(kernel);
+    expect(redIpv4).toBeGreaterThanOrEqual(150);
   });
 
   it("shows a route leak in the cross matrix, flagged unexpected unless the configuration lists it", async () => {
@@ -157,26 +134,13 @@ describe("the agent in the lab guest", () => {
   });
 
   it("stops with exit 0 under SIGTERM and SIGINT, with none of its filters left attached", async () => {
-    const ours = async () => {
-      let count = 0;
-      for (const dev of [...seedTopology.vrfs.map((vrf) => vrf.name), ...memberNames]) {
-        for (const direction of ["ingress", "egress"]) {
-          const shown = await lab.exec(["tc", "-j", "filter", "show", "dev", dev, direction]);
-          const filters = (shown.stdout.trim() ? JSON.parse(shown.stdout) : []) as {
-            options?: { prog?: { name?: string } };
-          }[];
-          count += filters.filter((f) => f.options?.prog?.name?.startsWith("vrf_")).length;
-        }
-      }
-      return count;
-    };
-    expect(await ours()).toBe(2 * watched);
+    expect(await ourFilters(lab)).toBe(2 * watched);
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       expect(await stopAgent(lab, signal)).toEqual({ exitCode: 0, signal: null });
-      expect(await ours()).toBe(0);
+      expect(await ourFilters(lab)).toBe(0);
       await startAgent(lab, [`--config.file=${config}`]);
     }
-    expect(await ours()).toBe(2 * watched);
+    expect(await ourFilters(lab)).toBe(2 * watched);
   });
 
   it("reloads its config on SIGHUP without losing a count", async () => {

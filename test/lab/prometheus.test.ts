@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { projectRoot } from "../../agent/project-root.js";
+import { projectRoot } from "../../agent/artifacts.js";
 import { panelQueries, resolveVariables } from "../../dashboards/src/catalog.js";
 import { agentPort, startAgent } from "../../lab/agent.js";
 import { Lab } from "../../lab/lab.js";

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../agent/project-root.js";
+import { bpfObjectPath } from "../../agent/artifacts.js";
 import { delta, snmpCounters } from "../../lab/counters.js";
 import { Lab } from "../../lab/lab.js";
 import { addLeak, applyTopology, ping, removeLeak, sendUnreachable, udpBurst } from "../../lab/scenarios.js";
@@ -83,11 +83,7 @@ describe("the lab guest with the seed topology", () => {
   it("loads and runs the baseline tc program on the 6.1 kernel through CO-RE", async () => {
     const frame = join(lab.outDir, "udp4.bin");
     await writeFile(frame, udp4Frame());
-    const result = await testRunObject(
-      (argv) => lab.run(argv),
-      join(projectRoot, "build", "bpf", "baseline.bpf.o"),
-      frame,
-    );
+    const result = await testRunObject((argv) => lab.run(argv), bpfObjectPath("baseline"), frame);
     expect(result.retval).toBe(tcActUnspec);
   });
 });

@@ -1,12 +1,11 @@
 /** A datapath on this host's kernel with its maps pinned in a folder of its own, removed after. */
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { bpfObjectsDir as objectsDir } from "../../agent/artifacts.js";
 import { Datapath } from "../../agent/datapath/datapath.js";
 import { loadNative } from "../../agent/native.js";
-import { projectRoot } from "../../agent/project-root.js";
 
-export const objectsDir = join(projectRoot, "build", "bpf");
+export { objectsDir };
 
 export function testDatapath(): { datapath: Datapath; pinRoot: string; remove(): Promise<void> } {
   const pinRoot = `/sys/fs/bpf/vrf-agent-test-${randomUUID()}`;

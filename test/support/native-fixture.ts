@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { projectRoot } from "../../agent/artifacts.js";
 import { type BpfError, type BpfObject, isBpfError, loadNative } from "../../agent/native.js";
-import { projectRoot } from "../../agent/project-root.js";
 import { bpftoolListing } from "./bpftool.js";
 
 export const fixtureObject = join(projectRoot, "build", "bpf", "test", "fixture.bpf.o");

@@ -21,6 +21,12 @@ export interface Alert {
   state: "pending" | "firing" | "inactive";
 }
 
+export interface Target {
+  labels: Record<string, string>;
+  scrapeUrl: string;
+  health: string;
+}
+
 export interface Prometheus {
   url: string;
   /** Instant query; throws with Prometheus' own error for a query it cannot parse or evaluate. */
@@ -28,6 +34,8 @@ export interface Prometheus {
   alerts(): Promise<Alert[]>;
   /** Whether every target's last scrape succeeded. */
   targetsUp(): Promise<boolean>;
+  /** The targets Prometheus discovered, with their labels after relabelling. */
+  targets(): Promise<Target[]>;
   stop(): Promise<void>;
 }
 
@@ -39,11 +47,9 @@ async function freePort(): Promise<number> {
   return typeof address === "object" && address ? address.port : 0;
 }
 
-export async function startPrometheus(options: { targets: string[]; ruleFiles: string[] }): Promise<Prometheus> {
-  const dir = await mkdtemp(join(tmpdir(), "vrf-agent-prometheus-"));
-  const config = join(dir, "prometheus.yml");
+async function writeConfig(file: string, options: { targets: string[]; ruleFiles: string[] }): Promise<void> {
   await writeFile(
-    config,
+    file,
     [
       "global:",
       "  scrape_interval: 1s",
@@ -57,6 +63,15 @@ export async function startPrometheus(options: { targets: string[]; ruleFiles: s
       "",
     ].join("\n"),
   );
+}
+
+/** The test's own config (1 s intervals, these targets and rules), or a config file as it is. */
+export type PrometheusConfig = { targets: string[]; ruleFiles: string[] } | { configFile: string };
+
+export async function startPrometheus(options: PrometheusConfig): Promise<Prometheus> {
+  const dir = await mkdtemp(join(tmpdir(), "vrf-agent-prometheus-"));
+  const config = "configFile" in options ? options.configFile : join(dir, "prometheus.yml");
+  if (!("configFile" in options)) await writeConfig(config, options);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = execa(
@@ -98,9 +113,10 @@ export async function startPrometheus(options: { targets: string[]; ruleFiles: s
     query: async (expr) => (await api<{ result: Series[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
     alerts: async () => (await api<{ alerts: Alert[] }>("/api/v1/alerts")).alerts,
     targetsUp: async () => {
-      const data = await api<{ activeTargets: { health: string }[] }>("/api/v1/targets");
+      const data = await api<{ activeTargets: Target[] }>("/api/v1/targets");
       return data.activeTargets.length > 0 && data.activeTargets.every((t) => t.health === "up");
     },
+    targets: async () => (await api<{ activeTargets: Target[] }>("/api/v1/targets")).activeTargets,
     stop,
   };
 }

@@ -6,12 +6,22 @@
  */
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
+import { createServer } from "node:net";
+import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, nobody, projectRoot, theLine, vrfAgent, vrfAgentInTerminal } from "../support/cli.js";
+import type { BuildInfo } from "../../agent/version.js";
+import {
+  assertBuilt,
+  closedPort,
+  listen,
+  nobody,
+  projectRoot,
+  theLine,
+  vrfAgent,
+  vrfAgentInTerminal,
+} from "../support/cli.js";
 import { makePki } from "../support/pki.js";
 
 const { version } = JSON.parse(await readFile(join(projectRoot, "package.json"), "utf8")) as { version: string };
@@ -26,24 +36,6 @@ const asNobody = root
     })
   : "the test does not run as root, so it cannot switch to another user";
 
-/** A TCP port on 127.0.0.1 that nothing listens on: one the kernel just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
-}
-
 describe("the vrf-agent command on bad input", () => {
   let dir: string;
 
@@ -55,13 +47,17 @@ describe("the vrf-agent command on bad input", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("refuses to run without root and says to use sudo", async ({ skip }) => {
+  it("refuses to run without its capabilities and names each one missing", async ({ skip }) => {
     if (asNobody) skip(asNobody);
     const result = await vrfAgent([], { nobody: true });
     expect(result.exitCode).toBe(1);
     const line = theLine(result.stderr);
-    expect(line).toMatch(/root/);
-    expect(line).toMatch(/sudo/);
+    expect(line).toMatch(
+      /^vrf-agent: missing CAP_BPF \(.+\), CAP_NET_ADMIN \(.+\), CAP_PERFMON \(.+\): run it as root/,
+    );
+    // Given the others, only the one it lacks is named.
+    const some = await vrfAgent([], { nobody: true, caps: "+bpf,+perfmon" });
+    expect(theLine(some.stderr)).toMatch(/^vrf-agent: missing CAP_NET_ADMIN \(to attach the tc hooks\): /);
   });
 
   it.each([
@@ -137,7 +133,7 @@ describe("the vrf-agent command on bad input", () => {
       await writeFile(file, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
       const result = await vrfAgent([`--web.config.file=${file}`], { nobody: root });
       expect(result.exitCode).toBe(1);
-      expect(theLine(result.stderr)).toMatch(/^vrf-agent: needs root/);
+      expect(theLine(result.stderr)).toMatch(/^vrf-agent: missing CAP_BPF/);
       expect(result.stderr).toContain(
         `level=warn msg="tls_server_config.key_file ${pki.serverKey} is readable by every user of this host (mode 0644): chmod o-r it" component=web`,
       );
@@ -234,7 +230,13 @@ describe("the vrf-agent command on bad input", () => {
       expect(theLine(result.stderr)).toBe(`vrf-agent: cannot listen on 127.0.0.1:${port}: address in use`);
       // It did get that far: the datapath was up (with no VRF on this host, no hook to attach)
       // and was stopped again before the exit.
-      expect(result.stderr).toMatch(/msg="datapath ready" vrfs=0 /);
+      // The one startup line says which build runs where, attached how, with what room and configs.
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `msg="datapath ready" version=${version} revision=[0-9a-f]{40}\\S* kernel=${release().replaceAll(".", "\\.")} ` +
+            'libbpf=\\d+\\.\\d+ attach_mode=tcx vrf_slots=256 interface_slots=4096 config_file="" web_config_file="" vrfs=0 ',
+        ),
+      );
       expect(result.stderr).toMatch(/msg=stopping reason="start failed"/);
       expect((await stat(pinPath)).isDirectory()).toBe(true);
     } finally {
@@ -252,10 +254,21 @@ describe("the vrf-agent command on bad input", () => {
     expect(result.stdout).toContain("--web.listen-address");
   });
 
-  it("prints the package's version for --version, on one line", async () => {
+  it("prints the version and the build details for --version, as node_exporter does", async () => {
     const result = await vrfAgent(["--version"]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(`vrf-agent version ${version}\n`);
+    const built = JSON.parse(await readFile(join(projectRoot, "build", "build-info.json"), "utf8")) as BuildInfo;
+    expect(built.revision).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    expect(result.stdout).toBe(
+      [
+        `vrf-agent, version ${version} (branch: ${built.branch}, revision: ${built.revision})`,
+        `  build user:       ${built.user}`,
+        `  build date:       ${built.date}`,
+        `  node version:     ${process.version}`,
+        "  platform:         linux/amd64",
+        "",
+      ].join("\n"),
+    );
     expect(result.stderr).toBe("");
   });
 
@@ -282,6 +295,26 @@ describe("the vrf-agent command on bad input", () => {
     expect(result.stdout).toMatch(/^The agent can run here/m);
     // Each hook family was loaded into a throwaway pin folder, and the folder went with it.
     expect(await leftovers()).toEqual(before);
+  });
+
+  it("validates the config files given to check, as the daemon would read them, without starting", async () => {
+    const good = join(dir, "check-good.yml");
+    const bad = join(dir, "check-bad.yml");
+    const badWeb = join(dir, "check-bad-web.yml");
+    await writeFile(good, "expected_cross_vrf:\n  - from: green\n    to: blue\n");
+    await writeFile(bad, "expected_cross_vrf:\n  - from: green\n");
+    await writeFile(badWeb, "basic_auth_users:\n  alice: not-a-hash\n");
+    const passing = await vrfAgent(["check", `--config.file=${good}`]);
+    expect(passing.stdout).toMatch(new RegExp(`^ok +agent config {2,}${good} is valid$`, "m"));
+    const failing = await vrfAgent(["check", `--config.file=${bad}`, `--web.config.file=${badWeb}`]);
+    expect(failing.exitCode).toBe(1);
+    expect(failing.stdout).toMatch(
+      new RegExp(`^FAIL +agent config {2,}${bad}:2:5: expected_cross_vrf\\[0\\]\\.to: `, "m"),
+    );
+    expect(failing.stdout).toMatch(new RegExp(`^FAIL +web config {2,}${badWeb}:2:10: basic_auth_users\\.alice: `, "m"));
+    expect(failing.stdout).toMatch(/^The agent cannot run here/m);
+    // Nothing was started: no listener, no pin folder of its own.
+    expect(failing.stderr).toBe("");
   });
 
   it("colours check's verdicts on a terminal, and never with NO_COLOR set or into a pipe", async ({ skip }) => {

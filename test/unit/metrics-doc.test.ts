@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { projectRoot } from "../../agent/artifacts.js";
 import { createMetrics } from "../../agent/metrics/registry.js";
-import { projectRoot } from "../../agent/project-root.js";
 import { AgentState } from "../../agent/state.js";
 
 /** Name -> type of the families the agent registers (not prom-client's process_*, nodejs_*). */

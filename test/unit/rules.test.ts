@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { projectRoot } from "../../agent/project-root.js";
+import { projectRoot } from "../../agent/artifacts.js";
 
 const rulesDir = join(projectRoot, "dashboards", "rules");
 const rulesFile = join(rulesDir, "vrf-agent.rules.yml");

@@ -112,10 +112,12 @@ describe("parseFlags", () => {
     expect(help.kind).toBe("help");
     expect(help.kind === "help" && help.text).toContain("--web.listen-address <address>");
     expect(help.kind === "help" && help.text).toContain(`(default: :${defaultPort})`);
-    expect(parseFlags(["--version"], { name: "vrf-agent", version: "1.2.3" })).toEqual({
-      kind: "version",
-      text: "vrf-agent version 1.2.3\n",
-    });
+    expect(parseFlags(["--version"], { name: "vrf-agent", versionText: "vrf-agent, version 1.2.3\n  a: b\n" })).toEqual(
+      {
+        kind: "version",
+        text: "vrf-agent, version 1.2.3\n  a: b\n",
+      },
+    );
   });
 
   it("keeps no state between calls", () => {

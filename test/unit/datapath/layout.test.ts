@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { projectRoot } from "../../../agent/artifacts.js";
 import {
   datapathErrors,
   decodeCrossKey,
@@ -20,7 +21,6 @@ import {
   trafficU64s,
   unreachableFamilies,
 } from "../../../agent/datapath/layout.js";
-import { projectRoot } from "../../../agent/project-root.js";
 
 const header = await readFile(join(projectRoot, "bpf", "vrf_agent.h"), "utf8");
 const define = (name: string) => Number(new RegExp(`#define ${name} (\\w+)`).exec(header)?.[1]?.replace(/u$/, ""));

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { projectRoot } from "../../../agent/artifacts.js";
 import { buildInventory } from "../../../agent/inventory/build.js";
 import type { Inventory, KernelView } from "../../../agent/inventory/types.js";
-import { projectRoot } from "../../../agent/project-root.js";
 
 export type JsonObject = Record<string, unknown>;
 

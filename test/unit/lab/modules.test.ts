@@ -20,6 +20,7 @@ kernel/drivers/net/veth.ko:
 kernel/drivers/net/vrf.ko:
 kernel/net/sched/sch_ingress.ko:
 kernel/net/sched/cls_bpf.ko:
+kernel/fs/overlayfs/overlay.ko:
 kernel/net/sched/sch-with-dash.ko.xz:
 `;
 

@@ -249,8 +249,6 @@ export type InventoryWatchEvent = "ready" | "changed" | "error";
 export interface InventoryWatchOptions {
   /** A network namespace file (`/run/netns/NAME`) the watch's thread enters; absent: the agent's own. */
   netnsPath?: string;
-  /** How often a full dump checks the kept state (default 300000). */
-  consistencyCheckMs?: number;
   /** The notification socket's receive buffer (default 16 MiB). */
   receiveBufferBytes?: number;
   /**

@@ -19,8 +19,6 @@ export interface WatchOptions {
   netns: string;
   /** Quiet time after the last change before onChange (default 20 ms). */
   debounceMs?: number;
-  /** How often the thread checks the kept state against a fresh dump (default 5 min). */
-  consistencyCheckMs?: number;
   /** The notification socket's receive buffer (default 16 MiB; a tiny one makes overflows happen). */
   receiveBufferBytes?: number;
 }
@@ -78,7 +76,6 @@ export function openInventory(addon: NativeAddon, options: WatchOptions): Promis
   );
   const native = new addon.InventoryWatch({
     ...(netns === "" ? {} : { netnsPath: join(netnsDir, netns) }),
-    ...(options.consistencyCheckMs === undefined ? {} : { consistencyCheckMs: options.consistencyCheckMs }),
     ...(options.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: options.receiveBufferBytes }),
     onEvent(event, doing, errno) {
       if (event === "ready") return ready?.();

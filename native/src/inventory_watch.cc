@@ -32,6 +32,9 @@ constexpr const char* kSysctls[] = {
     "/proc/sys/net/ipv4/udp_l3mdev_accept",
     "/proc/sys/net/ipv4/raw_l3mdev_accept",
 };
+// A full dump checks the kept state this often: the kernel flushes some IPv4
+// routes (through a non-member that went down) without a notification.
+constexpr auto kConsistencyCheck = std::chrono::minutes(5);
 // The kernel says nothing when a sysctl changes, so they are read this often.
 constexpr auto kSysctlPoll = std::chrono::seconds(5);
 // A dump the kernel flags as changed midway is read again, this many times.
@@ -135,7 +138,6 @@ InventoryWatch::InventoryWatch(const Napi::CallbackInfo& info) : ObjectWrap<Inve
     throw Napi::TypeError::New(env, "options.onEvent must be a function");
   }
   netns_path_ = OptionString(*options, "netnsPath").value_or("");
-  consistency_check_ms_ = static_cast<int>(OptionUint32(*options, "consistencyCheckMs").value_or(300000));
   receive_buffer_bytes_ = static_cast<int>(OptionUint32(*options, "receiveBufferBytes").value_or(16 << 20));
   wake_ = AdoptFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_) ThrowBpfError(env, "inventory watch", errno, "eventfd");
@@ -528,7 +530,7 @@ void InventoryWatch::Run() {
   }
   Post(Event::kReady);
 
-  auto next_check = Clock::now() + std::chrono::milliseconds(consistency_check_ms_);
+  auto next_check = Clock::now() + kConsistencyCheck;
   auto next_sysctls = Clock::now() + kSysctlPoll;
   // A resync owed (after an overflow or a failure) and when it may run.
   auto next_resync = Clock::time_point::max();
@@ -564,7 +566,7 @@ void InventoryWatch::Run() {
       err = Resync(overflowed, !owed);
       if (err == 0) {
         overflowed = false;
-        next_check = Clock::now() + std::chrono::milliseconds(consistency_check_ms_);
+        next_check = Clock::now() + kConsistencyCheck;
         next_resync = Clock::time_point::max();
         retry_delay = kFirstRetry;
       }

@@ -63,7 +63,6 @@ class InventoryWatch : public Napi::ObjectWrap<InventoryWatch> {
   void Post(Event event, int err = 0, std::string message = {});
 
   std::string netns_path_;
-  int consistency_check_ms_;
   int receive_buffer_bytes_;
   std::unique_ptr<RtnlSocket> events_;
   std::unique_ptr<RtnlSocket> dumps_;
